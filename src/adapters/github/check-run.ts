@@ -1,0 +1,46 @@
+import type { Annotation } from '../../domain/report/render-check-output.ts';
+import type { GitHubClient, RepoCoordinates } from './github-client.ts';
+
+/** The name the check run shows under on pull requests and in branch protection. */
+export const checkRunName = 'Dockyard';
+
+/** Starts the check run on a commit, in progress, and returns its id and page. */
+export async function startCheckRun(
+  octokit: GitHubClient,
+  repo: RepoCoordinates,
+  headSha: string,
+): Promise<{ id: number; url: string }> {
+  const { data } = await octokit.rest.checks.create({ ...repo, name: checkRunName, head_sha: headSha, status: 'in_progress' });
+  return { id: data.id, url: data.html_url ?? '' };
+}
+
+export interface CheckRunResult {
+  conclusion: 'success' | 'failure' | 'neutral';
+  title: string;
+  summary: string;
+  annotationBatches: Annotation[][];
+}
+
+/**
+ * Completes the check run. The API takes 50 annotations per request, so the first batch goes
+ * with the completion and each further batch in an update of its own (GitHub appends them).
+ */
+export async function completeCheckRun(
+  octokit: GitHubClient,
+  repo: RepoCoordinates,
+  checkRunId: number,
+  result: CheckRunResult,
+): Promise<void> {
+  const [first = [], ...rest] = result.annotationBatches;
+  const output = { title: result.title, summary: result.summary };
+  await octokit.rest.checks.update({
+    ...repo,
+    check_run_id: checkRunId,
+    status: 'completed',
+    conclusion: result.conclusion,
+    output: first.length > 0 ? { ...output, annotations: first } : output,
+  });
+  for (const annotations of rest) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: checkRunId, output: { ...output, annotations } });
+  }
+}

@@ -1,0 +1,88 @@
+import { imageMetadataFile } from '../../config/image-metadata-schema.ts';
+import type { ImageFolder, SourceFile } from '../../domain/catalog/types.ts';
+import type { GitHubClient, RepoCoordinates } from './github-client.ts';
+
+// Blobs are content-addressed, so a blob read once is good forever; keep the most recent ones.
+const blobCache = new Map<string, Uint8Array>();
+const blobCacheLimit = 20_000;
+const parallelReads = 8;
+
+interface TreeEntry {
+  path?: string;
+  mode?: string;
+  type?: string;
+  sha?: string;
+}
+
+/**
+ * Reads every `<catalog>/<name>/` folder at a commit through the Git data API: one tree request
+ * per level of the catalog path, then the Dockerfile and image.yml blobs (cached by blob sha).
+ * Symlinks (mode 120000) are reported as such, never followed.
+ */
+export async function readCatalogFolders(
+  octokit: GitHubClient,
+  repo: RepoCoordinates,
+  commitSha: string,
+  catalogRoot: string,
+): Promise<ImageFolder[]> {
+  let treeSha: string | undefined = commitSha;
+  for (const segment of catalogRoot.split('/')) {
+    const response = await octokit.rest.git.getTree({ ...repo, tree_sha: treeSha });
+    const entries: TreeEntry[] = response.data.tree;
+    treeSha = entries.find((entry) => entry.path === segment && entry.type === 'tree')?.sha;
+    if (!treeSha) return [];
+  }
+  const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: treeSha, recursive: 'true' });
+  const folders = new Map<string, { dockerfile?: TreeEntry; metadata?: TreeEntry }>();
+  for (const entry of data.tree as TreeEntry[]) {
+    const parts = entry.path?.split('/') ?? [];
+    const [name, file] = parts;
+    if (!name) continue;
+    if (parts.length === 1 && entry.type === 'tree') folders.set(name, folders.get(name) ?? {});
+    if (parts.length !== 2 || !file) continue;
+    const folder = folders.get(name) ?? {};
+    if (file === 'Dockerfile') folder.dockerfile = entry;
+    if (file === imageMetadataFile) folder.metadata = entry;
+    folders.set(name, folder);
+  }
+  const names = [...folders.keys()].sort();
+  const result: ImageFolder[] = [];
+  for (let i = 0; i < names.length; i += parallelReads) {
+    const batch = names.slice(i, i + parallelReads);
+    result.push(
+      ...(await Promise.all(
+        batch.map(async (name) => {
+          const folder = folders.get(name) ?? {};
+          return {
+            name,
+            dockerfile: await readEntry(octokit, repo, folder.dockerfile),
+            metadata: await readEntry(octokit, repo, folder.metadata),
+          };
+        }),
+      )),
+    );
+  }
+  return result;
+}
+
+async function readEntry(octokit: GitHubClient, repo: RepoCoordinates, entry: TreeEntry | undefined): Promise<SourceFile> {
+  if (!entry?.sha || entry.type !== 'blob') return { kind: 'missing' };
+  const bytes = await readBlob(octokit, repo, entry.sha);
+  if (entry.mode === '120000') return { kind: 'symlink', target: Buffer.from(bytes).toString('utf8') };
+  return { kind: 'file', bytes };
+}
+
+async function readBlob(octokit: GitHubClient, repo: RepoCoordinates, sha: string): Promise<Uint8Array> {
+  const cached = blobCache.get(sha);
+  if (cached) return cached;
+  const { data } = await octokit.rest.git.getBlob({ ...repo, file_sha: sha });
+  const bytes = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
+  if (blobCache.size >= blobCacheLimit) blobCache.delete(blobCache.keys().next().value as string);
+  blobCache.set(sha, bytes);
+  return bytes;
+}
+
+/** Forgets cached blobs; tests call it so each one asserts its own requests. */
+export function clearBlobCache(): void {
+  blobCache.clear();
+}

@@ -1,0 +1,57 @@
+import { Command, CommanderError, Option } from 'commander';
+import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
+import { renderJson, renderText } from '../domain/report/render-text.ts';
+import { UserError } from '../errors.ts';
+import { checkCatalog } from '../jobs/check-catalog.ts';
+import { loadLocalCheck } from './load-local-check.ts';
+
+/** Exit codes: 0 passed, 1 findings that fail, 2 usage, config or environment error. */
+const exitCodes = { passed: 0, failed: 1, usage: 2 } as const;
+
+/** Runs the `dockyard` command line and returns the exit code. */
+export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let code: number = exitCodes.passed;
+  const program = new Command('dockyard')
+    .description('Check and plan a catalog of Jenkins agent images, the way the Dockyard app does on pull requests.')
+    .option('-C, --dir <path>', 'repository to work in', '.')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
+
+  program
+    .command('check')
+    .description('run the parent policy and hadolint on the catalog; exit 1 if a finding fails')
+    .option('--base <git-ref>', 'judge only what changed since this ref, with the config at this ref (as on a pull request)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: { base?: string; format: 'text' | 'json' }) => {
+      const input = await loadLocalCheck(program.opts<{ dir: string }>().dir, options.base);
+      const outcome = await checkCatalog(input);
+      out.write(`${options.format === 'json' ? renderJson(outcome) : renderText(outcome)}\n`);
+      if (outcome.lint.status === 'unavailable') code = exitCodes.usage;
+      else code = outcome.conclusion === 'failure' ? exitCodes.failed : exitCodes.passed;
+    });
+
+  program
+    .command('plan')
+    .description('print the images a change affects, in build order')
+    .option('--base <git-ref>', 'plan only what changed since this ref (default: every image)')
+    .action(async (options: { base?: string }) => {
+      const input = await loadLocalCheck(program.opts<{ dir: string }>().dir, options.base);
+      const analysis = analyzeCatalog(input.folders, input.changes, input.config);
+      const lines = analysis.plan.map((level, index) => `${index + 1}. ${level.join(' ')}`);
+      out.write(lines.length > 0 ? `${lines.join('\n')}\n` : 'Nothing to build: the change affects no image.\n');
+      for (const cycle of analysis.graph.cycles) err.write(`cannot build, inheritance cycle: ${cycle.join(' → ')}\n`);
+      if (analysis.graph.cycles.length > 0) code = exitCodes.failed;
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.passed : exitCodes.usage;
+    if (error instanceof UserError) {
+      err.write(`dockyard: ${error.message}\n`);
+      return exitCodes.usage;
+    }
+    throw error;
+  }
+  return code;
+}

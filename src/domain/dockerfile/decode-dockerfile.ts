@@ -1,0 +1,34 @@
+import type { ReadProblem } from './read-dockerfile.ts';
+
+/** Dockerfiles larger than this are refused: an agent image's recipe is never this big by intent. */
+export const maxDockerfileBytes = 1024 * 1024;
+
+/** Turns a Dockerfile's bytes into text, or a problem saying why they are not a Dockerfile. */
+export function decodeDockerfile(bytes: Uint8Array): { text: string } | { problem: ReadProblem } {
+  if (bytes.byteLength > maxDockerfileBytes) {
+    const size = (bytes.byteLength / (1024 * 1024)).toFixed(1);
+    return {
+      problem: {
+        rule: 'DY010',
+        line: 1,
+        message: `This Dockerfile is ${size} MiB; Dockyard reads Dockerfiles up to 1 MiB. Move generated content into files the build copies.`,
+      },
+    };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = '\u0000';
+  }
+  if (text.includes('\u0000')) {
+    return {
+      problem: {
+        rule: 'DY010',
+        line: 1,
+        message: 'This Dockerfile is not UTF-8 text (it looks binary). Commit the Dockerfile as plain text.',
+      },
+    };
+  }
+  return { text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+}

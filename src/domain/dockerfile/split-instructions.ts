@@ -1,0 +1,96 @@
+/** One Dockerfile instruction with its continuation lines joined, as BuildKit's parser sees it. */
+export interface RawInstruction {
+  /** Upper-cased keyword, e.g. `FROM`. */
+  keyword: string;
+  /** Everything after the keyword, continuation lines joined with a space, heredoc bodies left out. */
+  args: string;
+  /** 1-based line of the keyword. */
+  line: number;
+  /** 1-based last line of the instruction (continuations and heredoc bodies included). */
+  endLine: number;
+}
+
+export interface SplitResult {
+  escape: string;
+  instructions: RawInstruction[];
+}
+
+const directivePattern = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+// A heredoc opener is a word of its own: `<<EOF`, `<<-EOF`, `<<"EOF"`.
+const heredocPattern = /(?:^|\s)<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2(?=\s|$)/g;
+const heredocKeywords = new Set(['RUN', 'COPY', 'ADD']);
+
+/**
+ * Splits Dockerfile text into instructions the way moby/buildkit's `frontend/dockerfile/parser` does:
+ * parser directives first (`# escape=`), comments dropped, escape-char line continuations joined
+ * (comment and blank lines inside a continuation skipped), and heredoc bodies (`<<EOF`) consumed.
+ * It never throws: text that is not an instruction still becomes one, and the reader judges it.
+ */
+export function splitInstructions(text: string): SplitResult {
+  const lines = text.split(/\r?\n/);
+  let escape = '\\';
+  let index = 0;
+
+  for (; index < lines.length; index++) {
+    const match = directivePattern.exec(lines[index] ?? '');
+    if (!match) break;
+    if (match[1]?.toLowerCase() === 'escape' && (match[2] === '`' || match[2] === '\\')) escape = match[2];
+  }
+
+  const instructions: RawInstruction[] = [];
+  while (index < lines.length) {
+    const first = lines[index] ?? '';
+    const trimmed = first.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) {
+      index++;
+      continue;
+    }
+    const startLine = index + 1;
+    let body = '';
+    let current = first;
+    for (;;) {
+      const continued = endsWithEscape(current, escape);
+      body += continued ? current.replace(/\s*$/, '').slice(0, -1) : current;
+      index++;
+      if (!continued) break;
+      // Skip comment and blank lines inside a continuation, as BuildKit does.
+      while (index < lines.length && isSkippableInContinuation(lines[index] ?? '')) index++;
+      if (index >= lines.length) break;
+      current = lines[index] ?? '';
+    }
+    const keywordMatch = /^\s*(\S+)\s*([\s\S]*)$/.exec(body);
+    const keyword = (keywordMatch?.[1] ?? '').toUpperCase();
+    const args = (keywordMatch?.[2] ?? '').trim();
+    index = skipHeredocs(keyword, args, lines, index);
+    instructions.push({ keyword, args, line: startLine, endLine: index });
+  }
+  return { escape, instructions };
+}
+
+function endsWithEscape(line: string, escape: string): boolean {
+  const stripped = line.replace(/\s*$/, '');
+  if (!stripped.endsWith(escape)) return false;
+  // A comment line never continues.
+  return !stripped.trimStart().startsWith('#');
+}
+
+function isSkippableInContinuation(line: string): boolean {
+  const trimmed = line.trim();
+  return trimmed === '' || trimmed.startsWith('#');
+}
+
+/** Returns the index after the heredoc bodies that an instruction opens, if any. */
+function skipHeredocs(keyword: string, args: string, lines: string[], index: number): number {
+  if (!heredocKeywords.has(keyword)) return index;
+  let next = index;
+  for (const match of args.matchAll(heredocPattern)) {
+    const stripTabs = match[1] === '-';
+    const terminator = match[3] ?? '';
+    while (next < lines.length) {
+      const candidate = lines[next] ?? '';
+      next++;
+      if ((stripTabs ? candidate.replace(/^\t+/, '') : candidate) === terminator) break;
+    }
+  }
+  return next;
+}

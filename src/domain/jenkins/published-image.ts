@@ -1,0 +1,33 @@
+import type { TemplateDefaults, TemplateOverrides } from '../../config/jenkins-schema.ts';
+
+/** An image already pushed to the registry, ready to become a Jenkins agent template. */
+export interface PublishedImage {
+  /** Catalog name: the folder under `images/`. */
+  name: string;
+  /** Jenkins label from `images/<name>/image.yml`. */
+  label: string;
+  /** Pinned reference, `<repository>@sha256:<digest>`, so Jenkins runs exactly what was scanned. */
+  imageRef: string;
+  /** The image's own `jenkins:` overrides, if any. */
+  overrides?: TemplateOverrides | undefined;
+}
+
+/** Template settings after the image's overrides are laid over the configured defaults. */
+export type TemplateSettings = TemplateDefaults;
+
+const digestPinned = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
+
+/** Lays an image's overrides over the defaults; a field the image leaves out keeps its default. */
+export function templateSettings(defaults: TemplateDefaults, image: PublishedImage): TemplateSettings {
+  const given: Partial<TemplateSettings> = Object.fromEntries(
+    Object.entries(image.overrides ?? {}).filter(([, value]) => value !== undefined),
+  );
+  return { ...defaults, ...given };
+}
+
+/** Throws unless the reference is pinned by digest: a tag could move after the scan that approved it. */
+export function assertDigestPinned(image: PublishedImage): void {
+  if (!digestPinned.test(image.imageRef)) {
+    throw new Error(`Image "${image.name}" must be referenced by digest (repo@sha256:…), got "${image.imageRef}"`);
+  }
+}
