@@ -56,10 +56,8 @@ export async function checkPullRequest(octokit: GitHubClient, log: Logger, job: 
       return;
     }
     const config = loaded.config;
-    const [folders, hadolintConfig] = await Promise.all([
-      readCatalogFolders(octokit, repo, job.headSha, config.catalog),
-      readHadolintConfig(octokit, repo, job.defaultBranch),
-    ]);
+    const hadolintConfig = await readHadolintConfig(octokit, repo, job.defaultBranch);
+    const folders = await readCatalogFolders(octokit, repo, job.headSha, config.catalog);
     const outcome = await checkCatalog(hadolintConfig ? { config, folders, changes, hadolintConfig } : { config, folders, changes });
     if (outcome.lint.status === 'unavailable') log.warn({ pr: job.number, reason: outcome.lint.reason }, 'hadolint unavailable');
     const context = { sha: job.headSha, checkRunUrl: checkRun.url };

@@ -47,7 +47,11 @@ export function concludeCheck(
 ): CheckOutcome {
   const { catalog, change, affected, policy } = analysis;
   const relevant = new Set([...affected, ...change.changed, ...change.removed]);
-  const lintFindings = lint.status === 'ok' ? lint.findings : [];
+  const imageByFile = new Map([...catalog.images.values()].map((image) => [image.dockerfilePath, image.name]));
+  const lintFindings = (lint.status === 'ok' ? lint.findings : []).map((finding) => {
+    const image = finding.image ?? imageByFile.get(finding.file);
+    return image === undefined ? finding : { ...finding, image };
+  });
   const findings = sortFindings([
     ...catalog.findings.filter((finding) => finding.image === undefined || relevant.has(finding.image)),
     ...policy.findings,
@@ -70,7 +74,7 @@ export function concludeCheck(
 
 function rowFor(name: string, analysis: CatalogAnalysis, findings: Finding[], failing: Set<Finding>): ImageRow {
   const image = analysis.catalog.images.get(name);
-  const mine = findings.filter((finding) => finding.image === name || (image && finding.file === image.dockerfilePath));
+  const mine = findings.filter((finding) => finding.image === name);
   const lint = { error: 0, warning: 0, notice: 0 };
   for (const finding of mine) if (finding.source === 'hadolint') lint[finding.severity]++;
   const parent = image?.parent;

@@ -3,13 +3,13 @@ import { compactObject } from './compact-object.ts';
 import { templateSettings, type PublishedImage } from './published-image.ts';
 import { templateName } from './template-name.ts';
 
-// Field names: docker-plugin src/main/java/com/nirima/jenkins/plugins/docker/DockerCloud.java,
-// DockerTemplate.java (@DataBoundConstructor dockerTemplateBase, connector, labelString, instanceCapStr;
-// setters name, remoteFs, retentionStrategy), DockerTemplateBase.java (image, pullCredentialsId,
-// cpuShares, memoryLimit) and io/jenkins/docker/connector/DockerComputerAttachConnector.java /
-// DockerComputerJNLPConnector.java (symbols `attach`, `jnlp`). Layout compared with
-// configuration-as-code-plugin demos/docker/README.md and docker-plugin
-// src/test/resources/io/jenkins/docker/client/configuration-as-code_current.yml.
+// Field names: docker-plugin src/main/java/com/nirima/jenkins/plugins/docker/DockerCloud.java (name,
+// dockerApi, templates, containerCap), DockerTemplate.java (@DataBoundConstructor dockerTemplateBase,
+// connector, labelString, instanceCapStr; setters name, remoteFs, retentionStrategy),
+// DockerTemplateBase.java (image, pullCredentialsId, cpuShares, memoryLimit) and
+// io/jenkins/docker/connector/DockerComputerAttachConnector.java / DockerComputerJNLPConnector.java
+// (symbols `attach`, `jnlp`). Layout compared with configuration-as-code-plugin demos/docker/README.md
+// and docker-plugin src/test/resources/io/jenkins/docker/client/configuration-as-code_current.yml.
 
 /** Node and container names are `<template name>-<id>`; keep ours short enough for a DNS label. */
 const dockerTemplateNameLength = 40;
@@ -24,7 +24,8 @@ export function renderDockerCloud(
     docker: compactObject({
       name: cloud.name,
       dockerApi: { dockerHost: compactObject({ uri: cloud.dockerHost.uri, credentialsId: cloud.dockerHost.credentialsId }) },
-      containerCapStr: cloud.containerCap === undefined ? undefined : String(cloud.containerCap),
+      // DockerCloud has setContainerCap(int); containerCapStr is only a deprecated getter.
+      containerCap: cloud.containerCap,
       templates: images.map((image) => dockerTemplate(cloud, image, defaults)),
     }),
   };

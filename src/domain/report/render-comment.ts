@@ -128,8 +128,7 @@ function renderRow(row: ImageRow): string {
 }
 
 function renderDetails(row: ImageRow, outcome: CheckOutcome): string {
-  const image = outcome.analysis.catalog.images.get(row.name);
-  const findings = outcome.findings.filter((finding) => finding.image === row.name || (image && finding.file === image.dockerfilePath));
+  const findings = outcome.findings.filter((finding) => finding.image === row.name);
   if (findings.length === 0) return '';
   return [
     `<details${row.failing > 0 ? ' open' : ''}><summary><b>${row.name}</b>: ${findings.length} finding${findings.length === 1 ? '' : 's'}</summary>`,

@@ -1,0 +1,313 @@
+import { generateKeyPairSync } from 'node:crypto';
+import examples from '@octokit/webhooks-examples';
+import nock from 'nock';
+import { Probot, ProbotOctokit } from 'probot';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
+import dockyard from '../../src/index.ts';
+import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+
+type Example = { action?: string; installation?: { id: number } } & Record<string, unknown>;
+
+/** A real payload from @octokit/webhooks-examples, copied so a test may adjust it. */
+function payload(event: string, action: string): Example {
+  const group = (examples as unknown as { name: string; examples: Example[] }[]).find((entry) => entry.name === event);
+  const found = group?.examples.find((example) => example.action === action && example.installation);
+  if (!found) throw new Error(`no ${event}.${action} example with an installation`);
+  return structuredClone(found);
+}
+
+const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+const config = `catalog: images
+registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+prefix: jenkins-agents
+parents:
+  approved:
+    - pattern: docker.io/jenkins/inbound-agent
+      requireDigest: true
+`;
+const digest = `sha256:${'a'.repeat(64)}`;
+const base = `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@${digest}\nUSER jenkins\n`;
+const python = 'ARG REGISTRY=registry.example.com\nFROM ${REGISTRY}/jenkins-agents/base\nUSER jenkins\n';
+const badPython = '# python agent\nFROM ubuntu:22.04\nUSER jenkins\n';
+
+let probot: Probot;
+let github: nock.Scope;
+const unmatched: string[] = [];
+
+beforeAll(() => {
+  process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
+  nock.disableNetConnect();
+  nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
+});
+
+let privateKey: string;
+
+beforeAll(() => {
+  privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+});
+
+beforeEach(() => {
+  probot = new Probot({
+    appId: 123,
+    privateKey,
+    // Probot layers its own throttle options over plain defaults, so force them off last: the
+    // throttle spaces write requests a second apart, which only slows tests down.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options['throttle'] as object), enabled: false },
+    })),
+    logLevel: 'fatal',
+  });
+  probot.load(dockyard);
+  clearBlobCache();
+  unmatched.length = 0;
+  github = nock(api);
+});
+
+afterEach(() => {
+  expect(unmatched).toEqual([]);
+  expect(github.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+
+/** Records the JSON bodies sent to one endpoint, in order. */
+function capture(bodies: unknown[]) {
+  return (body: unknown) => {
+    bodies.push(body);
+    return true;
+  };
+}
+
+function mockCheckRunStart(): void {
+  github
+    .post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'in_progress' })
+    .reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+}
+
+/** The repository's settings on the default branch; hadolint's config ignores DL3066 as the bundled one does. */
+function mockDefaultBranchFiles(dockyardYml: string | null, hadolint: string | null | 'skip' = 'ignored: [DL3066]\n'): void {
+  mockInstallationToken(github);
+  mockFile(github, '.github/dockyard.yml', 'master', dockyardYml);
+  if (dockyardYml === null || hadolint === 'skip') return;
+  mockFile(github, '.hadolint.yaml', 'master', hadolint);
+  if (hadolint === null) mockFile(github, '.hadolint.yml', 'master', null);
+}
+
+describe('pull_request events', () => {
+  it('fails the check on an unapproved parent, annotates the line and creates the one comment', async () => {
+    mockDefaultBranchFiles(config);
+    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+    mockCheckRunStart();
+    mockCatalogTree(github, headSha, { 'base/Dockerfile': base, 'python/Dockerfile': badPython });
+    const updates: unknown[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+    mockComments(github, 2, [{ id: 7, body: 'Looks good to me', type: 'User' }]);
+    const comments: { body: string }[] = [];
+    github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 8 });
+
+    await probot.receive({ id: 'd1', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+    const allowed =
+      'Allowed: a catalog image as `FROM ${REGISTRY}/jenkins-agents/<name>` (123456789012.dkr.ecr.eu-west-1.amazonaws.com/jenkins-agents/<name>; images: `base`, `python`), or an approved upstream: `docker.io/jenkins/inbound-agent` (digest pin required).';
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      output: {
+        title: 'Dockyard: 1 finding must be fixed',
+        annotations: [
+          {
+            path: 'images/python/Dockerfile',
+            start_line: 2,
+            end_line: 2,
+            annotation_level: 'failure',
+            title: 'DY001 (python)',
+            message: `\`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}`,
+          },
+        ],
+      },
+    });
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? '';
+    expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: 1 finding must be fixed\n')).toBe(true);
+    expect(body).toContain('| **python** (changed) | `ubuntu:22.04` | ❌ not approved | 0 / 0 / 0 | ❌ 1 |');
+    expect(body).toContain(`- ❌ \`images/python/Dockerfile:2\` **DY001** \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}`);
+    expect(body).toContain('```mermaid\ngraph TD\n  n0["python"]:::changed\n  n1["docker.io/library/ubuntu:22.04"]:::upstream\n  n1 --> n0\n');
+    expect((updates[0] as { output: { summary: string } }).output.summary).toBe(body.replace('<!-- dockyard:report -->\n', ''));
+  });
+
+  it('edits its existing comment on a new push, and passes when the parent is fixed', async () => {
+    mockDefaultBranchFiles(config);
+    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+    mockCheckRunStart();
+    mockCatalogTree(github, headSha, { 'base/Dockerfile': base, 'python/Dockerfile': python, 'python/image.yml': 'label: python\n' });
+    const updates: { conclusion?: string; output: { title: string } }[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+    mockComments(github, 2, [
+      { id: 7, body: 'Looks good to me', type: 'User' },
+      { id: 9, body: '<!-- dockyard:report -->\nold report' },
+    ]);
+    const edits: { body: string }[] = [];
+    github.patch(`${repoPath}/issues/comments/9`, capture(edits)).reply(200, { id: 9 });
+
+    await probot.receive({ id: 'd2', name: 'pull_request', payload: payload('pull_request', 'synchronize') } as never);
+
+    expect(updates.map((update) => [update.conclusion, update.output.title])).toEqual([['success', 'Dockyard: all checks passed']]);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]?.body).toContain('| **python** (changed) | `base` (catalog) | ✅ catalog image | 0 / 0 / 0 | ✅ |');
+  });
+
+  it('says nothing on a pull request that touches neither the catalog nor the config', async () => {
+    mockDefaultBranchFiles(config, 'skip');
+    mockPullFiles(github, 2, [{ filename: 'README.md', status: 'modified' }]);
+
+    await probot.receive({ id: 'd3', name: 'pull_request', payload: payload('pull_request', 'reopened') } as never);
+  });
+
+  it('sends annotations in batches of 50: the first with the completion, the rest in updates', async () => {
+    mockDefaultBranchFiles(config);
+    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+    mockCheckRunStart();
+    // 60 instructions hadolint flags (MAINTAINER is deprecated: DL4000), each its own finding.
+    const noisy = `${python}${'MAINTAINER someone\n'.repeat(60)}`;
+    mockCatalogTree(github, headSha, { 'base/Dockerfile': base, 'python/Dockerfile': noisy });
+    const updates: { status?: string; conclusion?: string; output: { annotations: { start_line: number; title: string }[] } }[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).times(2).reply(200, {});
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await probot.receive({ id: 'd4', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+    expect(updates.map((update) => [update.status, update.conclusion, update.output.annotations.length])).toEqual([
+      ['completed', 'failure', 50],
+      [undefined, undefined, 10],
+    ]);
+    expect(updates.flatMap((update) => update.output.annotations.map((annotation) => annotation.start_line))).toEqual(
+      Array.from({ length: 60 }, (_, index) => index + 4),
+    );
+    expect(updates[1]?.output.annotations[0]?.title).toBe('DL4000 (python)');
+  });
+
+  it('reports an invalid config on the default branch with its file, field and line', async () => {
+    mockDefaultBranchFiles(`${config}lint:\n  failureThreshold: loud\n`, 'skip');
+    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+    mockCheckRunStart();
+    const updates: { conclusion: string; output: { title: string; annotations: object[] } }[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+    mockComments(github, 2, []);
+    const comments: { body: string }[] = [];
+    github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 8 });
+
+    await probot.receive({ id: 'd5', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+    expect(updates[0]?.conclusion).toBe('failure');
+    expect(updates[0]?.output.title).toBe('Dockyard: invalid config on the default branch');
+    expect(updates[0]?.output.annotations).toEqual([
+      {
+        path: '.github/dockyard.yml',
+        start_line: 9,
+        end_line: 9,
+        annotation_level: 'failure',
+        title: 'Invalid config: lint.failureThreshold',
+        message: expect.stringContaining('"error"') as unknown as string,
+      },
+    ]);
+    expect(comments[0]?.body).toContain('- `.github/dockyard.yml:9` **lint.failureThreshold**: ');
+  });
+
+  it('gives a neutral result that says how to fix it when hadolint is missing', async () => {
+    const saved = process.env['DOCKYARD_HADOLINT'];
+    process.env['DOCKYARD_HADOLINT'] = '/nonexistent/hadolint';
+    try {
+      mockDefaultBranchFiles(config);
+      mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+      mockCheckRunStart();
+      mockCatalogTree(github, headSha, { 'base/Dockerfile': base, 'python/Dockerfile': python });
+      const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
+      github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+      mockComments(github, 2, []);
+      github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+      await probot.receive({ id: 'd6', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+      expect(updates[0]?.conclusion).toBe('neutral');
+      expect(updates[0]?.output.title).toBe('Dockyard: policy passed, lint did not run');
+      expect(updates[0]?.output.summary).toContain('Lint did not run: ');
+      expect(updates[0]?.output.summary).toContain('DOCKYARD_HADOLINT');
+    } finally {
+      process.env['DOCKYARD_HADOLINT'] = saved;
+    }
+  });
+
+  it('ends the check run with a clear failure when GitHub fails mid-check', async () => {
+    mockDefaultBranchFiles(config);
+    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+    mockCheckRunStart();
+    github.get(`${repoPath}/git/trees/${headSha}`).reply(502, { message: 'Server Error' });
+    const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+
+    await probot.receive({ id: 'd7', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+    expect(updates[0]?.conclusion).toBe('failure');
+    expect(updates[0]?.output.title).toBe('Dockyard could not finish the check');
+    expect(updates[0]?.output.summary).toContain('Re-run the check from the Checks tab');
+  });
+
+  it('reports a symlinked Dockerfile and a folder without one, and keeps checking the rest', async () => {
+    mockDefaultBranchFiles(config);
+    mockPullFiles(github, 2, [
+      { filename: 'images/linked/Dockerfile', status: 'added' },
+      { filename: 'images/empty/README.md', status: 'added' },
+    ]);
+    mockCheckRunStart();
+    mockCatalogTree(github, headSha, {
+      'base/Dockerfile': base,
+      'linked/Dockerfile': { symlink: '../../../etc/passwd' },
+      'empty/README.md': 'nothing here',
+    });
+    const updates: { conclusion: string; output: { annotations: { path: string; title: string }[] } }[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await probot.receive({ id: 'd8', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+    expect(updates[0]?.conclusion).toBe('failure');
+    expect(updates[0]?.output.annotations.map((annotation) => [annotation.path, annotation.title])).toEqual([
+      ['images/empty', 'DY017 (empty)'],
+      ['images/linked/Dockerfile', 'DY018 (linked)'],
+    ]);
+  });
+});
+
+describe('check_run rerequested', () => {
+  it('checks the pull request of the re-run check again', async () => {
+    const event = payload('check_run', 'rerequested') as Example & {
+      check_run: { name: string; head_sha: string; pull_requests: object[] };
+      repository: { owner: { login: string }; name: string; default_branch: string };
+    };
+    // The example re-requests another app's run on another repository; point it at ours.
+    event.check_run.name = 'Dockyard';
+    event.check_run.head_sha = headSha;
+    event.check_run.pull_requests = [{ number: 2, head: { sha: headSha }, base: { ref: 'master' } }];
+    event.repository.owner.login = 'Codertocat';
+    event.repository.name = 'Hello-World';
+    event.repository.default_branch = 'master';
+    mockDefaultBranchFiles(config);
+    mockPullFiles(github, 2, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+    mockCheckRunStart();
+    mockCatalogTree(github, headSha, { 'base/Dockerfile': base });
+    const updates: { conclusion: string }[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await probot.receive({ id: 'd9', name: 'check_run', payload: event } as never);
+
+    expect(updates[0]?.conclusion).toBe('success');
+  });
+});
