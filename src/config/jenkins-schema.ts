@@ -46,9 +46,11 @@ export const templateOverridesSchema = z.strictObject(resources).superRefine(res
 export const templateDefaultsSchema = z
   .strictObject({
     ...resources,
-    /** jenkins/inbound-agent's working directory, so images built on it work unchanged. */
+    /** Agent working directory; jenkins/inbound-agent's, so images built on it work unchanged. */
     remoteFs: absolutePath.default('/home/jenkins/agent'),
+    /** CPU units per agent, 1024 per vCPU. */
     cpu: z.int().positive().default(1024),
+    /** Memory reserved per agent, in MiB. */
     memoryReservation: z.int().positive().default(2048),
   })
   .superRefine(reservationWithinLimit);
@@ -68,6 +70,7 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+
 
 const ecsCloudSchema = z
   .strictObject({
+    /** Amazon ECS / Fargate, through the amazon-ecs plugin. */
     kind: z.literal('ecs'),
     /** Cloud name; ECSCloud.DescriptorImpl allows up to 127 letters, digits, `_` and `-`. */
     name: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/, 'must be 1-127 letters, digits, "_" or "-" (ECS cloud name rule)'),
@@ -127,6 +130,7 @@ const ecsCloudSchema = z
   });
 
 const kubernetesCloudSchema = z.strictObject({
+  /** Kubernetes (e.g. EKS), through the kubernetes plugin. */
   kind: z.literal('kubernetes'),
   /** Cloud name in Jenkins. */
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, 'must be 1-63 letters, digits, "_", "." or "-"'),
@@ -154,6 +158,7 @@ const kubernetesCloudSchema = z.strictObject({
 });
 
 const dockerCloudSchema = z.strictObject({
+  /** A Docker Engine, through the docker plugin. */
   kind: z.literal('docker'),
   /** Cloud name in Jenkins. */
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, 'must be 1-63 letters, digits, "_", "." or "-"'),
@@ -183,7 +188,7 @@ export const cloudSchema = z.discriminatedUnion('kind', [ecsCloudSchema, kuberne
 export const jenkinsConfigSchema = z
   .strictObject({
     /** Jenkins root URL, e.g. `https://jenkins.example.com/`. */
-    url: z.url(),
+    url: z.url().refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'must not contain credentials; put them in auth'),
     /** How Jenkins gets the generated documents; at least one way must be on. */
     delivery: z
       .strictObject({

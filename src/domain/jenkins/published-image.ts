@@ -1,4 +1,4 @@
-import type { TemplateDefaults, TemplateOverrides } from '../../config/jenkins-schema.ts';
+import type { TemplateOverrides } from '../../config/jenkins-schema.ts';
 
 /** An image already pushed to the registry, ready to become a Jenkins agent template. */
 export interface PublishedImage {
@@ -12,18 +12,7 @@ export interface PublishedImage {
   overrides?: TemplateOverrides | undefined;
 }
 
-/** Template settings after the image's overrides are laid over the configured defaults. */
-export type TemplateSettings = TemplateDefaults;
-
 const digestPinned = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
-
-/** Lays an image's overrides over the defaults; a field the image leaves out keeps its default. */
-export function templateSettings(defaults: TemplateDefaults, image: PublishedImage): TemplateSettings {
-  const given: Partial<TemplateSettings> = Object.fromEntries(
-    Object.entries(image.overrides ?? {}).filter(([, value]) => value !== undefined),
-  );
-  return { ...defaults, ...given };
-}
 
 /** Throws unless the reference is pinned by digest: a tag could move after the scan that approved it. */
 export function assertDigestPinned(image: PublishedImage): void {

@@ -1,7 +1,8 @@
 import type { DockerCloudConfig, TemplateDefaults } from '../../config/jenkins-schema.ts';
 import { compactObject } from './compact-object.ts';
-import { templateSettings, type PublishedImage } from './published-image.ts';
+import type { PublishedImage } from './published-image.ts';
 import { templateName } from './template-name.ts';
+import { templateSettings } from './template-settings.ts';
 
 // Field names: docker-plugin src/main/java/com/nirima/jenkins/plugins/docker/DockerCloud.java (name,
 // dockerApi, templates, containerCap), DockerTemplate.java (@DataBoundConstructor dockerTemplateBase,

@@ -1,7 +1,8 @@
 import type { EcsCloudConfig, TemplateDefaults } from '../../config/jenkins-schema.ts';
 import { compactObject } from './compact-object.ts';
-import { templateSettings, type PublishedImage } from './published-image.ts';
+import type { PublishedImage } from './published-image.ts';
 import { templateName } from './template-name.ts';
+import { templateSettings } from './template-settings.ts';
 
 // Field names: amazon-ecs-plugin src/main/java/com/cloudbees/jenkins/plugins/amazonecs/ECSCloud.java
 // (@DataBoundConstructor name, credentialsId, cluster; setters regionName, jenkinsUrl, tunnel, maxAgents,

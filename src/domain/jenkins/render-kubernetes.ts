@@ -1,7 +1,8 @@
 import type { KubernetesCloudConfig, TemplateDefaults } from '../../config/jenkins-schema.ts';
 import { compactObject } from './compact-object.ts';
-import { templateSettings, type PublishedImage } from './published-image.ts';
+import type { PublishedImage } from './published-image.ts';
 import { templateName } from './template-name.ts';
+import { templateSettings } from './template-settings.ts';
 
 // Field names: kubernetes-plugin src/main/java/org/csanchez/jenkins/plugins/kubernetes/KubernetesCloud.java,
 // PodTemplate.java (setName, setLabel, setInstanceCap, setIdleMinutes, setServiceAccount,
