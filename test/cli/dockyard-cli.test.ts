@@ -113,7 +113,7 @@ describe('dockyard check', () => {
       code: 2,
       stdout: '',
       stderr:
-        'dockyard: Invalid config in .github/dockyard.yml: (file) (line 1): unknown field "parent"; check the spelling against the README\n',
+        'dockyard: Invalid config in .github/dockyard.yml: (file) (line 2): unknown field "parent"; check the spelling against the README\n',
     });
   });
 

@@ -1,4 +1,5 @@
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { imageMetadataFile } from '../../config/image-metadata-schema.ts';
 import type { ImageFolder, SourceFile } from '../../domain/catalog/types.ts';
@@ -14,21 +15,20 @@ export async function readLocalCatalog(repoRoot: string, catalogRoot: string): P
     throw error;
   }
   const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
-  return Promise.all(
-    names.map(async (name) => ({
-      name,
-      dockerfile: await readSource(path.join(root, name, 'Dockerfile')),
-      metadata: await readSource(path.join(root, name, imageMetadataFile)),
-    })),
-  );
+  return names.map((name) => ({
+    name,
+    dockerfile: readSource(path.join(root, name, 'Dockerfile')),
+    metadata: readSource(path.join(root, name, imageMetadataFile)),
+  }));
 }
 
-async function readSource(file: string): Promise<SourceFile> {
+function readSource(file: string): SourceFile {
   try {
-    const stats = await lstat(file);
-    if (stats.isSymbolicLink()) return { kind: 'symlink', target: await readlink(file) };
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    if (!stats) return { kind: 'missing' };
+    if (stats.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(file) };
     if (!stats.isFile()) return { kind: 'missing' };
-    return { kind: 'file', bytes: await readFile(file) };
+    return { kind: 'file', bytes: readFileSync(file) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw error;

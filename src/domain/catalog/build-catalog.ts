@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { imageMetadataFile, imageMetadataSchema, type ImageMetadata } from '../../config/image-metadata-schema.ts';
 import type { Config } from '../../config/schema.ts';
+import { parseSimpleYaml } from './parse-simple-yaml.ts';
 import { decodeDockerfile } from '../dockerfile/decode-dockerfile.ts';
 import { readDockerfile, rootSource, type DockerfileModel, type ImageSource } from '../dockerfile/read-dockerfile.ts';
 import type { Finding } from '../findings.ts';
@@ -97,7 +98,8 @@ function readMetadata(source: SourceFile, file: string, report: Report): ImageMe
   }
   let data: unknown;
   try {
-    data = parseYaml(new TextDecoder().decode(source.bytes)) ?? {};
+    const text = new TextDecoder().decode(source.bytes);
+    data = parseSimpleYaml(text) ?? parseYaml(text) ?? {};
   } catch (error) {
     report('DY019', 1, `\`${file}\` is not valid YAML: ${(error as Error).message.split('\n')[0]}`, file);
     return fallback;

@@ -12,6 +12,8 @@ export type SourceFile =
 /** One `images/<name>/` folder as read from the repository, before any judgement. */
 export interface ImageFolder {
   name: string;
+  /** Git tree sha of the folder, when read from git: equal trees mean equal build contexts. */
+  treeSha?: string;
   dockerfile: SourceFile;
   metadata: SourceFile;
 }

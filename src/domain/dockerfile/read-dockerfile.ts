@@ -158,6 +158,8 @@ function readFrom(
 }
 
 function readCopyFrom(instruction: RawInstruction, escape: string, globals: Variables, model: DockerfileModel): void {
+  // Only leading `--flags` matter; most COPY lines have none, so skip splitting their arguments.
+  if (!instruction.args.startsWith('--')) return;
   for (const word of splitWords(instruction.args, escape)) {
     if (!word.startsWith('--')) break;
     const match = /^--from=(.+)$/i.exec(word);
@@ -166,15 +168,17 @@ function readCopyFrom(instruction: RawInstruction, escape: string, globals: Vari
 }
 
 function readRunMounts(instruction: RawInstruction, escape: string, globals: Variables, model: DockerfileModel): void {
+  if (!instruction.args.startsWith('--')) return;
   for (const word of splitWords(instruction.args, escape)) {
     if (!word.startsWith('--')) break;
     const mount = /^--mount=(.+)$/i.exec(word)?.[1];
     if (!mount) continue;
-    const from = expandWord(mount, globals, escape)
-      .value.split(',')
+    const option = mount
+      .split(',')
       .map((part) => part.split('='))
-      .find(([key]) => key?.trim().toLowerCase() === 'from')?.[1];
-    if (from) addUse(from.trim(), 'RUN --mount', instruction.line, escape, globals, model);
+      .find(([key]) => key?.trim().toLowerCase() === 'from');
+    const from = option?.slice(1).join('=').trim();
+    if (from) addUse(from, 'RUN --mount', instruction.line, escape, globals, model);
   }
 }
 

@@ -49,8 +49,9 @@ export function splitInstructions(text: string): SplitResult {
     let body = '';
     let current = first;
     for (;;) {
-      const continued = endsWithEscape(current, escape);
-      body += continued ? current.replace(/\s*$/, '').slice(0, -1) : current;
+      const stripped = current.trimEnd();
+      const continued = endsWithEscape(stripped, escape);
+      body += continued ? stripped.slice(0, -1) : current;
       index++;
       if (!continued) break;
       // Skip comment and blank lines inside a continuation, as BuildKit does.
@@ -67,8 +68,8 @@ export function splitInstructions(text: string): SplitResult {
   return { escape, instructions };
 }
 
-function endsWithEscape(line: string, escape: string): boolean {
-  const stripped = line.replace(/\s*$/, '');
+/** `stripped` is the line without trailing white space. */
+function endsWithEscape(stripped: string, escape: string): boolean {
   if (!stripped.endsWith(escape)) return false;
   // A comment line never continues.
   return !stripped.trimStart().startsWith('#');
@@ -81,7 +82,7 @@ function isSkippableInContinuation(line: string): boolean {
 
 /** Returns the index after the heredoc bodies that an instruction opens, if any. */
 function skipHeredocs(keyword: string, args: string, lines: string[], index: number): number {
-  if (!heredocKeywords.has(keyword)) return index;
+  if (!heredocKeywords.has(keyword) || !args.includes('<<')) return index;
   let next = index;
   for (const match of args.matchAll(heredocPattern)) {
     const stripTabs = match[1] === '-';

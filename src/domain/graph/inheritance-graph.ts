@@ -71,24 +71,50 @@ export function buildGraph(catalog: Pick<Catalog, 'images'>): InheritanceGraph {
  */
 function findCycles(unplaced: readonly string[], dependsOn: ReadonlyMap<string, readonly string[]>): string[][] {
   const remaining = new Set(unplaced);
-  const state = new Map<string, 'walking' | 'done'>();
+  const edges = (name: string) => (dependsOn.get(name) ?? []).filter((dependency) => remaining.has(dependency));
+  // Tarjan's strongly connected components: every component of two or more, or a self-edge, is a cycle.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
   const cycles: string[][] = [];
-  for (const start of [...unplaced].sort()) {
-    if (state.has(start)) continue;
-    const path: string[] = [];
-    let current: string | undefined = start;
-    while (current !== undefined && !state.has(current)) {
-      state.set(current, 'walking');
-      path.push(current);
-      current = dependsOn.get(current)?.find((dependency) => remaining.has(dependency));
+  const visit = (name: string): void => {
+    index.set(name, index.size);
+    low.set(name, index.get(name) as number);
+    stack.push(name);
+    onStack.add(name);
+    for (const next of edges(name)) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(name, Math.min(low.get(name) as number, low.get(next) as number));
+      } else if (onStack.has(next)) {
+        low.set(name, Math.min(low.get(name) as number, index.get(next) as number));
+      }
     }
-    if (current !== undefined && state.get(current) === 'walking') {
-      const cycle = path.slice(path.indexOf(current));
-      cycles.push(rotateToSmallest(cycle));
-    }
-    for (const name of path) state.set(name, 'done');
-  }
+    if (low.get(name) !== index.get(name)) return;
+    const component: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop() as string;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== name);
+    if (component.length > 1 || edges(name).includes(name)) cycles.push(orderCycle(component, edges));
+  };
+  for (const start of [...unplaced].sort()) if (!index.has(start)) visit(start);
   return cycles.sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? ''));
+}
+
+/** Orders a component by following dependencies inside it from its smallest name. */
+function orderCycle(component: string[], edges: (name: string) => string[]): string[] {
+  const members = new Set(component);
+  const order: string[] = [];
+  let current: string | undefined = [...component].sort()[0];
+  while (current !== undefined && !order.includes(current)) {
+    order.push(current);
+    current = edges(current).find((next) => members.has(next) && !order.includes(next));
+  }
+  return rotateToSmallest([...order, ...[...component].sort().filter((name) => !order.includes(name))]);
 }
 
 function rotateToSmallest(cycle: string[]): string[] {

@@ -108,8 +108,13 @@ function judgeImage(
   const verdict = judgeLink(image.parent, 'final', compiled, allowed, error);
   const model = image.model;
   // Intermediate stages and images pulled by COPY --from / RUN --mount: checked by their own rule.
-  model.stages.slice(0, -1).forEach((stage) => {
-    if (stage.source.kind === 'stage') return;
+  const finalChain = new Set<number>();
+  for (let stage = model.stages.at(-1); stage && !finalChain.has(stage.index); ) {
+    finalChain.add(stage.index);
+    stage = stage.source.kind === 'stage' ? model.stages[stage.source.stage] : undefined;
+  }
+  model.stages.forEach((stage) => {
+    if (finalChain.has(stage.index) || stage.source.kind === 'stage') return;
     const { source, line } = rootSource(model, stage.index);
     judgeLink(linkTo(source, line, config), 'stage', compiled, allowed, error);
   });

@@ -46,12 +46,12 @@ export function compileParent(entry: ApprovedParent, requireDigestEverywhere: bo
 }
 
 function normalizeName(name: string): string {
-  if (name === 'scratch') return name;
+  if (name === 'scratch' || name.startsWith('**')) return name;
   const parts = name.split('/');
   const first = parts[0] ?? '';
   const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (hasRegistry) return first === 'index.docker.io' ? ['docker.io', ...parts.slice(1)].join('/') : name;
-  return parts.length === 1 && !name.includes('*') ? `docker.io/library/${name}` : `docker.io/${name}`;
+  return parts.length === 1 ? `docker.io/library/${name}` : `docker.io/${name}`;
 }
 
 function globToRegExp(glob: string): RegExp {

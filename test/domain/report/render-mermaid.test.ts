@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeCatalog } from '../../../src/domain/check/analyze-catalog.ts';
+import { maxDiagramNodes, renderMermaid } from '../../../src/domain/report/render-mermaid.ts';
+import { folder, fromUpstream } from '../catalog/catalog-fixtures.ts';
+import { seedConfig, seedFolders } from '../check/check-fixtures.ts';
+import { modified } from './report-fixtures.ts';
+
+const classDefs = [
+  '  classDef changed fill:#fff3b0,stroke:#b08800,stroke-width:2px',
+  '  classDef affected fill:#ddf4ff,stroke:#0969da',
+  '  classDef context fill:#f6f8fa,stroke:#8c959f',
+  '  classDef upstream fill:#f6f8fa,stroke:#8c959f,stroke-dasharray: 4 2',
+];
+
+describe('renderMermaid', () => {
+  it('draws the affected images, changed ones classed `changed`, with their direct parents for context', () => {
+    const diagram = renderMermaid(analyzeCatalog(seedFolders(), modified('python'), seedConfig));
+
+    expect(diagram).toEqual({
+      text: [
+        'graph TD',
+        '  n0["boto3"]:::affected',
+        '  n1["python"]:::changed',
+        '  n2["base"]:::context',
+        '  n1 --> n0',
+        '  n2 --> n1',
+        ...classDefs,
+      ].join('\n'),
+      omitted: 0,
+    });
+  });
+
+  it('draws an upstream parent with its digest shortened', () => {
+    const diagram = renderMermaid(analyzeCatalog(seedFolders(), modified('base'), seedConfig));
+
+    expect(diagram.text.split('\n')).toEqual([
+      'graph TD',
+      '  n0["base"]:::changed',
+      '  n1["docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:c5c5c5c5c5c5…"]:::upstream',
+      '  n2["boto3"]:::affected',
+      '  n3["python"]:::affected',
+      '  n4["node"]:::affected',
+      '  n1 --> n0',
+      '  n3 --> n2',
+      '  n0 --> n4',
+      '  n0 --> n3',
+      ...classDefs,
+    ]);
+  });
+
+  it('draws a parent that cannot be read by its text and escapes quotes and angle brackets', () => {
+    const analysis = analyzeCatalog(
+      [folder('odd', fromUpstream(`'"<Bad>"'`)), folder('empty', fromUpstream('${NOPE}'))],
+      'all',
+      seedConfig,
+    );
+
+    expect(renderMermaid(analysis).text.split('\n').slice(1, 7)).toEqual([
+      '  n0["empty"]:::changed',
+      '  n1["?"]:::upstream',
+      '  n2["odd"]:::changed',
+      '  n3["#quot;#lt;Bad#gt;#quot;"]:::upstream',
+      '  n1 --> n0',
+      '  n3 --> n2',
+    ]);
+  });
+
+  it(`shows only the changed images when more than ${maxDiagramNodes} are affected, and counts the rest`, () => {
+    const children = Array.from({ length: 45 }, (_, index) => folder(`c${String(index).padStart(2, '0')}`, `ARG REGISTRY\nFROM \${REGISTRY}/jenkins-agents/base\n`));
+    const analysis = analyzeCatalog([...seedFolders(), ...children], modified('base', 'c00', 'c01'), seedConfig);
+
+    const diagram = renderMermaid(analysis);
+
+    expect(analysis.affected.size).toBe(49);
+    expect(diagram.omitted).toBe(46);
+    expect(diagram.text.split('\n').filter((line) => line.includes(':::'))).toEqual([
+      '  n0["base"]:::changed',
+      expect.stringContaining(':::upstream'),
+      '  n2["c00"]:::changed',
+      '  n3["c01"]:::changed',
+    ]);
+  });
+});
