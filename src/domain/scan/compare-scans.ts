@@ -1,0 +1,36 @@
+import type { Vulnerability } from '../../adapters/trivy/types.ts';
+import { sortVulnerabilities } from './order-vulnerabilities.ts';
+
+/** What a change does to an image's vulnerabilities, compared with the published image. */
+export interface ScanComparison {
+  /** In the new image only: what the change introduces. */
+  added: Vulnerability[];
+  /** In the published image only: what the change fixes. */
+  fixed: Vulnerability[];
+  /** How many (vulnerability, package) pairs both images have. */
+  unchanged: number;
+}
+
+/**
+ * Compares two scans by (vulnerability id, package name). A package that moves to another version
+ * but stays vulnerable to the same advisory counts as unchanged: the change neither adds nor fixes it.
+ * Each pair appears once, even when Trivy reports it for several paths or versions.
+ */
+export function compareScans(current: readonly Vulnerability[], published: readonly Vulnerability[]): ScanComparison {
+  const currentByKey = byKey(current);
+  const publishedByKey = byKey(published);
+  const added = [...currentByKey].filter(([key]) => !publishedByKey.has(key)).map(([, vulnerability]) => vulnerability);
+  const fixed = [...publishedByKey].filter(([key]) => !currentByKey.has(key)).map(([, vulnerability]) => vulnerability);
+  const unchanged = [...currentByKey.keys()].filter((key) => publishedByKey.has(key)).length;
+  return { added, fixed, unchanged };
+}
+
+// One entry per pair, keeping the first in sorted order so the representative is deterministic.
+function byKey(vulnerabilities: readonly Vulnerability[]): Map<string, Vulnerability> {
+  const map = new Map<string, Vulnerability>();
+  for (const vulnerability of sortVulnerabilities(vulnerabilities)) {
+    const key = `${vulnerability.id}\u0000${vulnerability.pkgName}`;
+    if (!map.has(key)) map.set(key, vulnerability);
+  }
+  return map;
+}
