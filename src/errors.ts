@@ -37,3 +37,12 @@ export class OutsideError extends Error {
     this.system = system;
   }
 }
+
+/** True for failures that may pass on their own: outside errors, HTTP 429/5xx, dropped connections. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof OutsideError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
+  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'].includes(code);
+}

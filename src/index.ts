@@ -1,11 +1,25 @@
-import type { Probot } from 'probot';
+import type { ApplicationFunctionOptions, Probot } from 'probot';
+import { createServices, type Services } from './app/services.ts';
+import { onBuildCommand } from './github/comment-handler.ts';
 import { onCheckRunRerequested, onPullRequest } from './github/pull-request-handlers.ts';
+import { onPush } from './github/push-handler.ts';
 
-/** The Dockyard GitHub App: routes events to their handlers, nothing else. */
-export default function dockyard(app: Probot): void {
-  app.on(
-    ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
-    onPullRequest,
-  );
-  app.on('check_run.rerequested', onCheckRunRerequested);
+/**
+ * The Dockyard GitHub App: routes events to their handlers, nothing else. Services (state, Docker,
+ * ECR, Trivy) come from the environment, or from the caller in tests.
+ */
+export function createDockyard(services?: Services) {
+  return (app: Probot, _options?: ApplicationFunctionOptions): void => {
+    const { builds, queue, store } = services ?? createServices(app);
+    app.on(
+      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
+      onPullRequest(builds),
+    );
+    app.on('check_run.rerequested', onCheckRunRerequested(builds));
+    app.on('push', onPush(queue));
+    app.on('issue_comment.created', onBuildCommand(store, builds));
+    queue.kick();
+  };
 }
+
+export default createDockyard();

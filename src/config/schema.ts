@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repositorySettingsSchema } from '../adapters/ecr/repository-settings.ts';
 
 const approvedParent = z.strictObject({
   /**
@@ -44,6 +45,28 @@ export const configSchema = z.strictObject({
       failureThreshold: z.enum(['error', 'warning', 'info', 'style', 'none']).default('warning'),
     })
     .default({ failureThreshold: 'warning' }),
+  build: z
+    .strictObject({
+      /** How many independent images build at once. */
+      concurrency: z.number().int().min(1).max(16).default(2),
+      /** `auto` prefers BuildKit and falls back to the classic builder where the engine lacks it. */
+      builder: z.enum(['auto', 'buildkit', 'classic']).default('auto'),
+    })
+    .default({ concurrency: 2, builder: 'auto' }),
+  scan: z
+    .strictObject({
+      /** Vulnerability severities that fail the check and block publishing. */
+      failOn: z.array(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'])).default(['CRITICAL']),
+      /** Leave out vulnerabilities that have no fix yet. */
+      ignoreUnfixed: z.boolean().default(false),
+    })
+    .default({ failOn: ['CRITICAL'], ignoreUnfixed: false }),
+  publish: z
+    .strictObject({
+      /** How Dockyard creates the ECR repository of an image it publishes for the first time. */
+      repository: repositorySettingsSchema.prefault({}),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,4 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Logger } from 'pino';
+import type { Mirror } from '../adapters/docker/types.ts';
+import { downloadCatalog } from '../adapters/github/download-catalog.ts';
+import type { StateStore } from '../adapters/state/state-store.ts';
+import type { ImageFolder } from '../domain/catalog/types.ts';
+import type { CheckOutcome } from '../domain/check/conclude-check.ts';
+import { buildFails, renderBuilds, type BuildState } from '../domain/report/render-builds.ts';
+import { buildCommand } from '../github/comment-handler.ts';
+import { buildImages } from './build-images.ts';
+import type { BuildPorts } from './build-ports.ts';
+import type { PushAuth } from './publish-ports.ts';
 import { completeCheckRun, startCheckRun } from '../adapters/github/check-run.ts';
 import type { GitHubClient, RepoCoordinates } from '../adapters/github/github-client.ts';
 import { listChangedPaths } from '../adapters/github/list-changed-paths.ts';
@@ -20,6 +33,19 @@ export interface PullRequestJob extends RepoCoordinates {
   number: number;
   headSha: string;
   defaultBranch: string;
+  /** True when the head branch lives in this repository (not a fork): its code may be built. */
+  trusted: boolean;
+  /** The repository's web address, for image labels. */
+  htmlUrl: string;
+}
+
+/** What building pull requests needs; absent when the app runs without a Docker engine. */
+export interface PullRequestBuildDeps {
+  store: StateStore;
+  mirrors: readonly Mirror[];
+  ports: BuildPorts;
+  /** Credentials for pulling published parents and mirrored upstreams; never given to a build. */
+  registryAuth(): Promise<PushAuth>;
 }
 
 type LoadedConfig = { kind: 'ok'; config: Config } | { kind: 'missing' } | { kind: 'invalid'; error: ConfigError };
@@ -29,7 +55,12 @@ type LoadedConfig = { kind: 'ok'; config: Config } | { kind: 'missing' } | { kin
  * Reports through one check run and one sticky comment. Outside failures end the check run with a
  * message instead of leaving it in progress.
  */
-export async function checkPullRequest(octokit: GitHubClient, log: Logger, job: PullRequestJob): Promise<void> {
+export async function checkPullRequest(
+  octokit: GitHubClient,
+  log: Logger,
+  job: PullRequestJob,
+  builds?: PullRequestBuildDeps,
+): Promise<void> {
   const repo = { owner: job.owner, repo: job.repo };
   const loaded = await loadConfig(octokit, repo, job.defaultBranch);
   const changes = await listChangedPaths(octokit, repo, job.number);
@@ -60,11 +91,15 @@ export async function checkPullRequest(octokit: GitHubClient, log: Logger, job: 
     const folders = await readCatalogFolders(octokit, repo, job.headSha, config.catalog);
     const outcome = await checkCatalog(hadolintConfig ? { config, folders, changes, hadolintConfig } : { config, folders, changes });
     if (outcome.lint.status === 'unavailable') log.warn({ pr: job.number, reason: outcome.lint.reason }, 'hadolint unavailable');
-    const context = { sha: job.headSha, checkRunUrl: checkRun.url };
+    const state = builds ? await buildPullRequest(octokit, log, job, builds, config, folders, outcome) : ({ kind: 'not-configured' } as const);
+    const buildFailures = state.kind === 'built' ? state.images.filter(buildFails).length : 0;
+    const context = { sha: job.headSha, checkRunUrl: checkRun.url, buildSection: renderBuilds(state) };
     const output = renderCheckOutput(outcome, context);
-    await completeCheckRun(octokit, repo, checkRun.id, { conclusion: outcome.conclusion, ...output });
+    const conclusion = buildFailures > 0 ? 'failure' : outcome.conclusion;
+    const title = buildFailures > 0 ? `${output.title}; ${buildFailures} image${buildFailures === 1 ? '' : 's'} failed build or scan` : output.title;
+    await completeCheckRun(octokit, repo, checkRun.id, { ...output, conclusion, title });
     await upsertStickyComment(octokit, repo, job.number, commentMarker, renderComment(outcome, context));
-    log.info({ pr: job.number, conclusion: outcome.conclusion, findings: outcome.findings.length }, 'pull request checked');
+    log.info({ pr: job.number, conclusion, findings: outcome.findings.length, buildFailures }, 'pull request checked');
   } catch (error) {
     log.error({ err: error, pr: job.number }, 'check failed');
     await completeCheckRun(octokit, repo, checkRun.id, {
@@ -73,6 +108,49 @@ export async function checkPullRequest(octokit: GitHubClient, log: Logger, job: 
       summary: `Dockyard stopped before it could judge this pull request: ${(error as Error).message}\n\nThis is not a finding about your change. Re-run the check from the Checks tab; if it keeps failing, tell the platform team.`,
       annotationBatches: [],
     });
+  }
+}
+
+/** Builds and scans the affected images of a trusted or approved pull request head. */
+async function buildPullRequest(
+  octokit: GitHubClient,
+  log: Logger,
+  job: PullRequestJob,
+  deps: PullRequestBuildDeps,
+  config: Config,
+  folders: ImageFolder[],
+  outcome: CheckOutcome,
+): Promise<BuildState> {
+  const fullName = `${job.owner}/${job.repo}`;
+  const approvedBy = job.trusted ? undefined : deps.store.approvalFor(fullName, job.number, job.headSha);
+  if (!job.trusted && !approvedBy) return { kind: 'awaiting-approval', command: buildCommand };
+  const blocked = new Set([...outcome.failing].map((finding) => finding.image).filter((name) => name !== undefined));
+  const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-pr-'));
+  try {
+    const repo = { owner: job.owner, repo: job.repo };
+    const auth = await deps.registryAuth();
+    const trivyIgnore = await readRepoFile(octokit, repo, '.trivyignore', job.defaultBranch);
+    await downloadCatalog(octokit, repo, job.headSha, config.catalog, workspace);
+    log.info({ pr: job.number, approvedBy, images: outcome.analysis.affected.size }, 'building pull request');
+    const results = await buildImages({
+      repo: fullName,
+      commit: job.headSha,
+      sourceUrl: job.htmlUrl,
+      config,
+      analysis: outcome.analysis,
+      workspace,
+      folderTrees: new Map(folders.flatMap((folder) => (folder.treeSha ? [[folder.name, folder.treeSha] as const] : []))),
+      mirrors: deps.mirrors,
+      credentials: [{ registry: auth.registry, username: auth.username, password: auth.password }],
+      ...(trivyIgnore ? { trivyIgnore: Buffer.from(trivyIgnore).toString('utf8') } : {}),
+      compareWithPublished: true,
+      skip: new Map([...blocked].map((name) => [name, 'the parent policy or lint fails for it'])),
+      ports: deps.ports,
+      store: deps.store,
+    });
+    return { kind: 'built', images: [...results.values()] };
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
   }
 }
 

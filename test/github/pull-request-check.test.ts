@@ -4,7 +4,10 @@ import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
-import dockyard from '../../src/index.ts';
+import pino from 'pino';
+import { StateStore } from '../../src/adapters/state/state-store.ts';
+import { createDockyard } from '../../src/index.ts';
+import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
 
@@ -61,7 +64,9 @@ beforeEach(() => {
     })),
     logLevel: 'fatal',
   });
-  probot.load(dockyard);
+  // Policy and lint only: this app has no Docker engine, as when Dockyard runs without one.
+  const store = new StateStore(':memory:');
+  probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })) }));
   clearBlobCache();
   unmatched.length = 0;
   github = nock(api);
@@ -288,12 +293,14 @@ describe('check_run rerequested', () => {
   it('checks the pull request of the re-run check again', async () => {
     const event = payload('check_run', 'rerequested') as Example & {
       check_run: { name: string; head_sha: string; pull_requests: object[] };
-      repository: { owner: { login: string }; name: string; default_branch: string };
+      repository: { id: number; owner: { login: string }; name: string; default_branch: string };
     };
     // The example re-requests another app's run on another repository; point it at ours.
     event.check_run.name = 'Dockyard';
     event.check_run.head_sha = headSha;
-    event.check_run.pull_requests = [{ number: 2, head: { sha: headSha }, base: { ref: 'master' } }];
+    event.check_run.pull_requests = [
+      { number: 2, head: { ref: 'changes', sha: headSha, repo: { id: event.repository.id } }, base: { ref: 'master', sha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e', repo: { id: event.repository.id } } },
+    ];
     event.repository.owner.login = 'Codertocat';
     event.repository.name = 'Hello-World';
     event.repository.default_branch = 'master';

@@ -9,8 +9,9 @@ export async function startCheckRun(
   octokit: GitHubClient,
   repo: RepoCoordinates,
   headSha: string,
+  name = checkRunName,
 ): Promise<{ id: number; url: string }> {
-  const { data } = await octokit.rest.checks.create({ ...repo, name: checkRunName, head_sha: headSha, status: 'in_progress' });
+  const { data } = await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: 'in_progress' });
   return { id: data.id, url: data.html_url ?? '' };
 }
 

@@ -33,12 +33,12 @@ export async function readCatalogFolders(
     if (!treeSha) return [];
   }
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: treeSha, recursive: 'true' });
-  const folders = new Map<string, { dockerfile?: TreeEntry; metadata?: TreeEntry }>();
+  const folders = new Map<string, { tree?: string; dockerfile?: TreeEntry; metadata?: TreeEntry }>();
   for (const entry of data.tree as TreeEntry[]) {
     const parts = entry.path?.split('/') ?? [];
     const [name, file] = parts;
     if (!name) continue;
-    if (parts.length === 1 && entry.type === 'tree') folders.set(name, folders.get(name) ?? {});
+    if (parts.length === 1 && entry.type === 'tree') folders.set(name, { ...folders.get(name), ...(entry.sha ? { tree: entry.sha } : {}) });
     if (parts.length !== 2 || !file) continue;
     const folder = folders.get(name) ?? {};
     if (file === 'Dockerfile') folder.dockerfile = entry;
@@ -53,11 +53,13 @@ export async function readCatalogFolders(
       ...(await Promise.all(
         batch.map(async (name) => {
           const folder = folders.get(name) ?? {};
-          return {
+          const read: ImageFolder = {
             name,
             dockerfile: await readEntry(octokit, repo, folder.dockerfile),
             metadata: await readEntry(octokit, repo, folder.metadata),
           };
+          if (folder.tree) read.treeSha = folder.tree;
+          return read;
         }),
       )),
     );

@@ -24,6 +24,8 @@ export interface CommentContext {
   sha: string;
   /** Link to the check run, for everything the comment leaves out. */
   checkRunUrl?: string;
+  /** The build and scan section, when images were built (or wait for approval). */
+  buildSection?: string;
 }
 
 /**
@@ -48,7 +50,8 @@ export function renderComment(outcome: CheckOutcome, context: CommentContext): s
 
   // Rows and details are added in order of importance until the budget runs out.
   const rows = [...outcome.rows].sort((a, b) => Number(b.failing > 0) - Number(a.failing > 0) || a.name.localeCompare(b.name));
-  let budget = maxCommentLength - head.length - diagram.length - plan.length - footer.length - 600;
+  const builds = context.buildSection ? `\n${context.buildSection}\n` : '';
+  let budget = maxCommentLength - head.length - diagram.length - builds.length - plan.length - footer.length - 600;
   const tableLines: string[] = [];
   let leftOutRows = 0;
   for (const row of rows) {
@@ -86,7 +89,7 @@ export function renderComment(outcome: CheckOutcome, context: CommentContext): s
     ...tableLines,
     leftOut,
     diagram,
-    '',
+    builds,
     ...details.flatMap((block) => [block, '']),
     plan,
     footer,

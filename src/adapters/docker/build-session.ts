@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type Dockerode from 'dockerode';
+import { dialEngine } from './dial-engine.ts';
+import { credentialForHost } from './registry-auth.ts';
+import type { RegistryCredential } from './types.ts';
+
+/** A BuildKit session attached to the engine; pass `id` as the build's `session`, `close` when done. */
+export interface BuildSession {
+  id: string;
+  close(): void;
+}
+
+const credentialsMethod = '/moby.filesync.v1.Auth/Credentials';
+const healthMethod = '/grpc.health.v1.Health/Check';
+
+/**
+ * Opens a BuildKit session that answers the engine's registry credential requests host by host:
+ * a credential only goes to the registry it was given for, every other host gets an empty answer.
+ * It also answers BuildKit's health checks, without which the engine drops the session after two.
+ */
+export async function openBuildSession(
+  docker: Dockerode,
+  credentials: readonly RegistryCredential[],
+): Promise<BuildSession> {
+  const id = randomUUID();
+  const socket = (await dialEngine(docker, {
+    method: 'POST',
+    path: '/session',
+    hijack: true,
+    headers: {
+      Upgrade: 'h2c',
+      'X-Docker-Expose-Session-Uuid': id,
+      'X-Docker-Expose-Session-Name': 'dockyard',
+      'X-Docker-Expose-Session-Sharedkey': id,
+      'X-Docker-Expose-Session-Grpc-Method': [credentialsMethod, healthMethod],
+    },
+    statusCodes: { 101: true, 200: true, 400: 'bad parameter', 500: 'server error' },
+  })) as Duplex;
+
+  const server = new grpc.Server();
+  server.addService(authService(), {
+    Credentials(
+      call: grpc.ServerUnaryCall<{ Host: string }, unknown>,
+      callback: grpc.sendUnaryData<{ Username?: string; Secret?: string }>,
+    ) {
+      const credential = credentialForHost(call.request.Host, credentials);
+      callback(null, credential ? { Username: credential.username, Secret: credential.password } : {});
+    },
+  });
+  server.addService(healthService, {
+    Check(_call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<null>) {
+      callback(null, null);
+    },
+  });
+  server.createConnectionInjector(grpc.ServerCredentials.createInsecure()).injectConnection(socket);
+
+  return {
+    id,
+    close() {
+      server.forceShutdown();
+      socket.destroy();
+    },
+  };
+}
+
+let auth: grpc.ServiceDefinition | undefined;
+
+/** `moby.filesync.v1.Auth` from the proto file dockerode ships. */
+function authService(): grpc.ServiceDefinition {
+  if (auth) return auth;
+  const dockerodeDir = path.dirname(createRequire(import.meta.url).resolve('dockerode/package.json'));
+  const definition = protoLoader.loadSync(path.join(dockerodeDir, 'lib', 'proto', 'auth.proto'), { keepCase: true });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    moby: { filesync: { v1: { Auth: grpc.ServiceClientConstructor } } };
+  };
+  auth = loaded.moby.filesync.v1.Auth.service;
+  return auth;
+}
+
+// `grpc.health.v1.Health/Check`, written out rather than loaded: the request is not needed, and the
+// answer is always `HealthCheckResponse { status: SERVING }`, i.e. field 1 (varint) = 1.
+const servingResponse = Buffer.from([0x08, 0x01]);
+const healthService: grpc.ServiceDefinition = {
+  Check: {
+    path: healthMethod,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: Buffer) => value,
+    requestDeserialize: (bytes: Buffer) => bytes,
+    responseSerialize: () => servingResponse,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  },
+};

@@ -1,0 +1,55 @@
+import type Dockerode from 'dockerode';
+import { OutsideError } from '../../errors.ts';
+import { redact } from '../../logging/secrets.ts';
+import { parseImageReference } from '../../domain/dockerfile/image-reference.ts';
+import { credentialForHost } from './registry-auth.ts';
+import type { RegistryCredential } from './types.ts';
+
+/** True when the engine holds an image with this ID or name. */
+export async function hasImage(docker: Dockerode, image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
+}
+
+/** Adds `reference` (`name[:tag]`) as a tag of a local image. */
+export async function tagImage(docker: Dockerode, image: string, reference: string): Promise<void> {
+  const colon = reference.lastIndexOf(':');
+  const hasTag = colon > reference.lastIndexOf('/');
+  await docker.getImage(image).tag({ repo: hasTag ? reference.slice(0, colon) : reference, tag: hasTag ? reference.slice(colon + 1) : 'latest' });
+}
+
+/**
+ * Pulls an image with the credentials of its registry host; returns the local image ID, or null when
+ * the registry has no such image. Any other failure is an OutsideError (retryable).
+ */
+export async function pullImage(docker: Dockerode, reference: string, credentials: readonly RegistryCredential[]): Promise<string | null> {
+  const host = parseImageReference(reference)?.registry ?? '';
+  const credential = credentialForHost(host, credentials);
+  const options = credential ? { authconfig: { username: credential.username, password: credential.password, serveraddress: credential.registry } } : {};
+  let failure: string | undefined;
+  try {
+    const stream = await docker.pull(reference, { ...options });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (error: Error | null) => (error ? reject(error) : resolve()),
+        (event: { error?: string; errorDetail?: { message?: string } }) => {
+          failure ??= event.errorDetail?.message ?? event.error;
+        },
+      );
+    });
+  } catch (error) {
+    failure ??= (error as Error).message;
+  }
+  if (failure !== undefined) {
+    if (/not found|manifest unknown|name unknown|does not exist/i.test(failure)) return null;
+    throw new OutsideError('docker', `pulling ${reference} failed: ${redact(failure)}`);
+  }
+  const inspected = await docker.getImage(reference).inspect();
+  return inspected.Id;
+}

@@ -1,0 +1,16 @@
+import { UserError } from '../../errors.ts';
+
+/** ECR refused a request in a way retrying will not fix (access denied, invalid input, a quota): an operator must act. */
+export class EcrRejectedError extends UserError {
+  override name = 'EcrRejectedError';
+  /** The ECR API operation, e.g. `CreateRepository`; the IAM action is `ecr:<operation>`. */
+  readonly operation: string;
+  /** ECR's error code, e.g. `AccessDeniedException`. */
+  readonly code: string;
+
+  constructor(operation: string, code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.operation = operation;
+    this.code = code;
+  }
+}

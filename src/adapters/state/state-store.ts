@@ -1,0 +1,168 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/** A build approval for a pull request head from a fork, given by someone with write access. */
+export interface Approval {
+  repo: string;
+  pr: number;
+  sha: string;
+  approvedBy: string;
+}
+
+/** An image built (and scanned) for some commit, kept so an identical later build can reuse it. */
+export interface BuildRecord {
+  repo: string;
+  image: string;
+  /** Hash of everything that decides the image's content: folder tree, parent, build settings. */
+  inputHash: string;
+  imageId: string;
+  commit: string;
+  scanPassed: boolean;
+}
+
+export type PublishStatus = 'published' | 'failed';
+
+/** What happened to one image of one commit on the default branch. */
+export interface PublishRecord {
+  repo: string;
+  commit: string;
+  image: string;
+  status: PublishStatus;
+  repository?: string;
+  tags?: string[];
+  digest?: string;
+  error?: string;
+}
+
+/** A unit of work recorded before it runs, so a crash or outage never loses it. */
+export interface JobRecord {
+  key: string;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  nextRunAt: number;
+  lastError?: string;
+}
+
+/**
+ * Dockyard's durable state in one SQLite file (node:sqlite): approvals, reusable builds, publish
+ * results and the job queue. Every write is a single statement, so a crash leaves it consistent.
+ */
+export class StateStore {
+  readonly #db: DatabaseSync;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      CREATE TABLE IF NOT EXISTS approvals (repo TEXT, pr INTEGER, sha TEXT, approved_by TEXT, at TEXT, PRIMARY KEY (repo, pr, sha));
+      CREATE TABLE IF NOT EXISTS builds (repo TEXT, image TEXT, input_hash TEXT, image_id TEXT, commit_sha TEXT, scan_passed INTEGER, at TEXT, PRIMARY KEY (repo, image, input_hash));
+      CREATE TABLE IF NOT EXISTS publishes (repo TEXT, commit_sha TEXT, image TEXT, status TEXT, repository TEXT, tags TEXT, digest TEXT, error TEXT, at TEXT, PRIMARY KEY (repo, commit_sha, image));
+      CREATE TABLE IF NOT EXISTS jobs (key TEXT PRIMARY KEY, kind TEXT, payload TEXT, attempts INTEGER, next_run_at INTEGER, last_error TEXT, done INTEGER DEFAULT 0);
+    `);
+  }
+
+  approve(approval: Approval): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO approvals VALUES (?, ?, ?, ?, ?)')
+      .run(approval.repo, approval.pr, approval.sha, approval.approvedBy, new Date().toISOString());
+  }
+
+  /** Who approved building this exact head commit, if anyone. */
+  approvalFor(repo: string, pr: number, sha: string): string | undefined {
+    const row = this.#db.prepare('SELECT approved_by FROM approvals WHERE repo = ? AND pr = ? AND sha = ?').get(repo, pr, sha);
+    return row ? String(row['approved_by']) : undefined;
+  }
+
+  recordBuild(record: BuildRecord): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO builds VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(record.repo, record.image, record.inputHash, record.imageId, record.commit, record.scanPassed ? 1 : 0, new Date().toISOString());
+  }
+
+  findBuild(repo: string, image: string, inputHash: string): BuildRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM builds WHERE repo = ? AND image = ? AND input_hash = ?').get(repo, image, inputHash);
+    if (!row) return undefined;
+    return {
+      repo,
+      image,
+      inputHash,
+      imageId: String(row['image_id']),
+      commit: String(row['commit_sha']),
+      scanPassed: row['scan_passed'] === 1,
+    };
+  }
+
+  recordPublish(record: PublishRecord): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO publishes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        record.repo,
+        record.commit,
+        record.image,
+        record.status,
+        record.repository ?? null,
+        record.tags ? JSON.stringify(record.tags) : null,
+        record.digest ?? null,
+        record.error ?? null,
+        new Date().toISOString(),
+      );
+  }
+
+  publishOf(repo: string, commit: string, image: string): PublishRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM publishes WHERE repo = ? AND commit_sha = ? AND image = ?').get(repo, commit, image);
+    if (!row) return undefined;
+    const record: PublishRecord = { repo, commit, image, status: row['status'] as PublishStatus };
+    if (row['repository'] !== null) record.repository = String(row['repository']);
+    if (row['tags'] !== null) record.tags = JSON.parse(String(row['tags'])) as string[];
+    if (row['digest'] !== null) record.digest = String(row['digest']);
+    if (row['error'] !== null) record.error = String(row['error']);
+    return record;
+  }
+
+  /** Records a job unless one with the same key exists; returns true if it is new. */
+  enqueue(job: Omit<JobRecord, 'attempts' | 'nextRunAt'>): boolean {
+    const result = this.#db
+      .prepare('INSERT OR IGNORE INTO jobs (key, kind, payload, attempts, next_run_at) VALUES (?, ?, ?, 0, 0)')
+      .run(job.key, job.kind, JSON.stringify(job.payload));
+    return Number(result.changes) > 0;
+  }
+
+  /** Jobs not done whose time has come, oldest first. */
+  dueJobs(now: number): JobRecord[] {
+    return this.#db
+      .prepare('SELECT * FROM jobs WHERE done = 0 AND next_run_at <= ? ORDER BY rowid')
+      .all(now)
+      .map((row) => {
+        const job: JobRecord = {
+          key: String(row['key']),
+          kind: String(row['kind']),
+          payload: JSON.parse(String(row['payload'])),
+          attempts: Number(row['attempts']),
+          nextRunAt: Number(row['next_run_at']),
+        };
+        if (row['last_error'] !== null) job.lastError = String(row['last_error']);
+        return job;
+      });
+  }
+
+  /** The earliest time a pending job is due, if any is pending. */
+  nextDue(): number | undefined {
+    const row = this.#db.prepare('SELECT MIN(next_run_at) AS next FROM jobs WHERE done = 0').get();
+    return row?.['next'] === null || row === undefined ? undefined : Number(row['next']);
+  }
+
+  completeJob(key: string): void {
+    this.#db.prepare('UPDATE jobs SET done = 1 WHERE key = ?').run(key);
+  }
+
+  retryJob(key: string, error: string, nextRunAt: number): void {
+    this.#db.prepare('UPDATE jobs SET attempts = attempts + 1, last_error = ?, next_run_at = ? WHERE key = ?').run(error, nextRunAt, key);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

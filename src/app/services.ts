@@ -1,0 +1,94 @@
+import path from 'node:path';
+import Dockerode from 'dockerode';
+import type { Probot } from 'probot';
+import { buildImage } from '../adapters/docker/build-image.ts';
+import { hasImage, pullImage, tagImage } from '../adapters/docker/image-store.ts';
+import { createEcrClient } from '../adapters/ecr/create-ecr-client.ts';
+import { ensureRepository } from '../adapters/ecr/ensure-repository.ts';
+import { getRegistryAuth } from '../adapters/ecr/registry-auth.ts';
+import type { RepositorySettings } from '../adapters/ecr/repository-settings.ts';
+import { publishTag } from '../adapters/registry/publish-tag.ts';
+import { pushImage } from '../adapters/registry/push-image.ts';
+import { StateStore } from '../adapters/state/state-store.ts';
+import { scanImage } from '../adapters/trivy/run-trivy.ts';
+import { readAppEnv, type AppEnv } from '../config/app-env.ts';
+import type { BuildPorts } from '../jobs/build-ports.ts';
+import type { PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
+import { publishCommit, type PublishJob } from '../jobs/publish-commit.ts';
+import type { PublishPorts, PushAuth } from '../jobs/publish-ports.ts';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { GitHubClient } from '../adapters/github/github-client.ts';
+import { publishJobKind } from '../github/push-handler.ts';
+
+/** Everything the handlers use beyond GitHub: state, the job queue, and building. */
+export interface Services {
+  store: StateStore;
+  queue: JobQueue;
+  /** Absent when the app runs without a Docker engine: pull requests then get policy and lint only. */
+  builds?: PullRequestBuildDeps;
+}
+
+/** The outside systems the services talk to; real ones from the environment, or test doubles. */
+export interface Engines {
+  env: AppEnv;
+  docker: Dockerode;
+  ecr: ECRClient;
+}
+
+/** Creates the services from the app's environment: Docker from DOCKER_HOST, ECR from the AWS SDK's chain. */
+export function createServices(app: Probot): Services {
+  const env = readAppEnv();
+  const ecr = createEcrClient(env.DOCKYARD_ECR_ENDPOINT ? { endpoint: env.DOCKYARD_ECR_ENDPOINT } : {});
+  return wireServices(app, { env, docker: new Dockerode(), ecr });
+}
+
+/** Wires services over given engines; tests call it with a real Docker and a mocked ECR. */
+export function wireServices(app: Probot, engines: Engines): Services {
+  const { env, ecr } = engines;
+  const store = new StateStore(path.join(env.DOCKYARD_STATE_DIR, 'dockyard.sqlite'));
+  const build = buildPorts(engines);
+  const registryAuth = async (): Promise<PushAuth> => {
+    const auth = await getRegistryAuth(ecr);
+    return { registry: auth.registry, endpoint: auth.endpoint, username: auth.username, password: auth.password };
+  };
+  const queue: JobQueue = new JobQueue(
+    store,
+    {
+      [publishJobKind]: async (payload) => {
+        const job = payload as PublishJob & { installationId: number };
+        const octokit = (await app.auth(job.installationId)) as GitHubClient;
+        const log = app.log.child({ job: `publish:${job.owner}/${job.repo}@${job.after.slice(0, 7)}` });
+        await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, publish: (settings) => publishPorts(engines, settings, registryAuth) }, job);
+      },
+    },
+    app.log.child({ name: 'jobs' }),
+  );
+  return { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth } };
+}
+
+function buildPorts({ env, docker }: Engines): BuildPorts {
+  const trivy = {
+    cacheDir: env.DOCKYARD_TRIVY_CACHE,
+    offline: env.DOCKYARD_TRIVY_OFFLINE,
+    timeoutMs: env.DOCKYARD_TRIVY_TIMEOUT_SECONDS * 1000,
+    ...(env.DOCKYARD_TRIVY_DB_REPOSITORY ? { dbRepository: env.DOCKYARD_TRIVY_DB_REPOSITORY } : {}),
+  };
+  return {
+    buildImage: (request) => buildImage(docker, request),
+    tagImage: (image, reference) => tagImage(docker, image, reference),
+    pullImage: (reference, credentials) => pullImage(docker, reference, credentials),
+    hasImage: (image) => hasImage(docker, image),
+    scanImage: (request) => scanImage(request, trivy),
+  };
+}
+
+function publishPorts({ docker, ecr }: Engines, settings: RepositorySettings, registryAuth: () => Promise<PushAuth>): PublishPorts {
+  return {
+    ensureRepository: (name) => ensureRepository(ecr, name, settings),
+    registryAuth,
+    publishTag: (imageId, repository, tag, auth) =>
+      publishTag({ docker, endpoint: auth.endpoint, auth, repository, tag, localImage: imageId }),
+    pushMovingTag: (imageId, repository, tag, auth) => pushImage(docker, imageId, `${auth.registry}/${repository}`, tag, auth),
+  };
+}

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { Mirror } from '../adapters/docker/types.ts';
+import { UserError } from '../errors.ts';
+
+const mirrorList = z
+  .string()
+  .default('')
+  .transform((text, context): Mirror[] => {
+    const mirrors: Mirror[] = [];
+    for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [from, to] = entry.split('=').map((part) => part.trim());
+      if (!from || !to) {
+        context.addIssue({ code: 'custom', message: `"${entry}" is not <registry>=<mirror>, e.g. docker.io=123.dkr.ecr.eu-west-1.amazonaws.com/docker-hub` });
+        continue;
+      }
+      mirrors.push({ from, to: to.replace(/\/+$/, '') });
+    }
+    return mirrors;
+  });
+
+/** The app's own settings, from its environment: infrastructure, never from a repository. */
+const appEnvSchema = z.object({
+  /** Where Dockyard keeps its durable state (SQLite). */
+  DOCKYARD_STATE_DIR: z.string().default('.dockyard-state'),
+  /** Scratch space for build contexts. */
+  DOCKYARD_WORK_DIR: z.string().optional(),
+  /** Upstream mirrors for builds, e.g. `docker.io=<account>.dkr.ecr.<region>.amazonaws.com/docker-hub`. */
+  DOCKYARD_MIRRORS: mirrorList,
+  /** Trivy's cache folder, holding its vulnerability database (`db/`). Must be writable. */
+  DOCKYARD_TRIVY_CACHE: z.string().default('.dockyard-state/trivy'),
+  /** A mirror of Trivy's database (an OCI repository), for builders that cannot reach the default. */
+  DOCKYARD_TRIVY_DB_REPOSITORY: z.string().optional(),
+  /** `true` for a pre-seeded database that Trivy must never try to update (air-gapped builders). */
+  DOCKYARD_TRIVY_OFFLINE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** How long one Trivy scan may take. */
+  DOCKYARD_TRIVY_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
+  /** ECR API endpoint override (a VPC endpoint, or a local stand-in). */
+  DOCKYARD_ECR_ENDPOINT: z.string().url().optional(),
+});
+
+export type AppEnv = z.infer<typeof appEnvSchema>;
+
+/** Reads and validates the app's environment; the only place that does. */
+export function readAppEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
+  const result = appEnvSchema.safeParse(env);
+  if (!result.success) {
+    throw new UserError(
+      `Invalid environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  const parsed = result.data;
+  return { ...parsed, DOCKYARD_STATE_DIR: path.resolve(parsed.DOCKYARD_STATE_DIR), DOCKYARD_TRIVY_CACHE: path.resolve(parsed.DOCKYARD_TRIVY_CACHE) };
+}

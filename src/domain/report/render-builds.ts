@@ -1,0 +1,90 @@
+import type { ScanResult, Vulnerability } from '../../adapters/trivy/types.ts';
+import { compareScans } from '../scan/compare-scans.ts';
+import type { ScanGate } from '../scan/gate-scan.ts';
+import { renderScanMarkdown } from '../scan/render-scan.ts';
+
+/** What the report needs to know about one image's build and scan. */
+export interface BuildView {
+  name: string;
+  status: 'built' | 'reused' | 'failed' | 'refused' | 'skipped';
+  builder?: string;
+  reason?: string;
+  step?: string;
+  logTail?: string[];
+  file?: string;
+  scan?: ScanResult;
+  gate?: ScanGate;
+  published?: Vulnerability[];
+}
+
+/** Why the images of a pull request were not built, when they were not. */
+export type BuildState = { kind: 'built'; images: BuildView[] } | { kind: 'awaiting-approval'; command: string } | { kind: 'not-configured' };
+
+const maxRows = 100;
+const maxDetailsLength = 20_000;
+
+/** True when a build or its scan should fail the check. */
+export function buildFails(view: BuildView): boolean {
+  return view.status === 'failed' || view.status === 'refused' || (view.gate !== undefined && !view.gate.passed);
+}
+
+/** The build and scan section of the pull request comment. */
+export function renderBuilds(state: BuildState): string {
+  if (state.kind === 'not-configured') return '';
+  if (state.kind === 'awaiting-approval') {
+    return [
+      '### 🔒 Build and scan: waiting for approval',
+      '',
+      `This pull request comes from a fork, so Dockyard has not built it. Someone with write access can review the change and comment \`${state.command}\` to build and scan this exact commit (a new push needs a new approval).`,
+    ].join('\n');
+  }
+  if (state.images.length === 0) return '';
+  // Failures first, so that whatever the size limits leave out is the least important.
+  const ordered = [...state.images].sort((a, b) => Number(buildFails(b)) - Number(buildFails(a)) || a.name.localeCompare(b.name));
+  const rows = ordered.slice(0, maxRows).map((view) => `| **${view.name}** | ${statusText(view)} | ${scanText(view)} |`);
+  if (ordered.length > maxRows) rows.push(`| …and ${ordered.length - maxRows} more | | |`);
+  let budget = maxDetailsLength;
+  const details = ordered.flatMap((view) => {
+    const parts: string[] = [];
+    if (view.status === 'failed' || view.status === 'refused' || view.status === 'skipped') {
+      parts.push(`**${view.status === 'skipped' ? 'Skipped' : view.status === 'refused' ? 'Refused' : 'Build failed'}**: ${view.reason ?? ''}${view.step ? `\n\nFailing step: \`${view.step}\`` : ''}`);
+      if (view.logTail && view.logTail.length > 0) parts.push(['```text', ...view.logTail.slice(-20), '```'].join('\n'));
+    }
+    if (view.scan?.status === 'ok') {
+      const scanView = view.published ? { vulnerabilities: view.scan.vulnerabilities, comparison: compareScans(view.scan.vulnerabilities, view.published) } : { vulnerabilities: view.scan.vulnerabilities };
+      parts.push(renderScanMarkdown(scanView, { top: 10 }));
+    } else if (view.scan?.status === 'unavailable') {
+      parts.push(`Scan did not run: ${view.scan.reason}`);
+    }
+    if (parts.length === 0) return [];
+    const block = parts.join('\n\n');
+    if (block.length > budget) return [];
+    budget -= block.length;
+    return [`<details${buildFails(view) ? ' open' : ''}><summary><b>${view.name}</b>: build and scan</summary>`, '', ...parts.flatMap((part) => [part, '']), '</details>', ''];
+  });
+  return ['### Build and scan', '', '| Image | Build | Vulnerabilities |', '|---|---|---|', ...rows, '', ...details].join('\n');
+}
+
+function statusText(view: BuildView): string {
+  switch (view.status) {
+    case 'built':
+      return `✅ built${view.builder ? ` (${view.builder})` : ''}`;
+    case 'reused':
+      return '✅ reused an identical build';
+    case 'failed':
+      return '❌ failed';
+    case 'refused':
+      return '❌ refused';
+    case 'skipped':
+      return '⏭️ skipped';
+  }
+}
+
+function scanText(view: BuildView): string {
+  if (!view.scan) return '—';
+  if (view.scan.status === 'unavailable') return '⚠️ not scanned';
+  const gate = view.gate;
+  if (!gate) return '—';
+  const counts = `${gate.counts.CRITICAL} critical, ${gate.counts.HIGH} high, ${gate.counts.MEDIUM} medium, ${gate.counts.LOW} low`;
+  return `${gate.passed ? '✅' : '❌'} ${counts}${view.scan.database.stale ? ' (⚠️ stale database)' : ''}`;
+}

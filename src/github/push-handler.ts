@@ -1,0 +1,25 @@
+import type { Context } from 'probot';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { PublishJob } from '../jobs/publish-commit.ts';
+
+/** The job kind that publishes a commit of the default branch. */
+export const publishJobKind = 'publish';
+
+/** push to the default branch: record a publish job for the new head (once per commit). */
+export function onPush(queue: JobQueue) {
+  return async (context: Context<'push'>): Promise<void> => {
+    const { ref, repository, before, after, deleted, head_commit: head, installation } = context.payload;
+    if (deleted || ref !== `refs/heads/${repository.default_branch}`) return;
+    const job: PublishJob & { installationId: number } = {
+      owner: repository.owner?.login ?? repository.full_name.split('/')[0] ?? '',
+      repo: repository.name,
+      before,
+      after,
+      committedAt: head?.timestamp ?? new Date().toISOString(),
+      htmlUrl: repository.html_url,
+      installationId: installation?.id ?? 0,
+    };
+    const added = queue.enqueue(publishJobKind, `publish:${repository.full_name}:${after}`, job);
+    context.log.info({ commit: after, added }, added ? 'publish recorded' : 'publish already recorded');
+  };
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Mirror } from '../adapters/docker/types.ts';
+import { completeCheckRun, startCheckRun } from '../adapters/github/check-run.ts';
+import { listComparedPaths, pullRequestsOfCommit } from '../adapters/github/compare-commits.ts';
+import { downloadCatalog } from '../adapters/github/download-catalog.ts';
+import type { GitHubClient } from '../adapters/github/github-client.ts';
+import { readCatalogFolders } from '../adapters/github/read-catalog-folders.ts';
+import { readRepoFile } from '../adapters/github/read-repo-file.ts';
+import { upsertStickyComment } from '../adapters/github/sticky-comment.ts';
+import type { StateStore } from '../adapters/state/state-store.ts';
+import { parseConfig } from '../config/parse-config.ts';
+import { configPath } from '../config/schema.ts';
+import { catalogRepository } from '../domain/catalog/catalog-reference.ts';
+import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
+import { concludeCheck } from '../domain/check/conclude-check.ts';
+import { movingTag, publishTags } from '../domain/publish/tag-scheme.ts';
+import { publishCommentMarker, renderPublish, type ImagePublish } from '../domain/report/render-publish.ts';
+import { OutsideError } from '../errors.ts';
+import { redact } from '../logging/secrets.ts';
+import { buildImages, type ImageBuild } from './build-images.ts';
+import type { BuildPorts } from './build-ports.ts';
+import type { PublishPorts, PushAuth } from './publish-ports.ts';
+import type { RepositorySettings } from '../adapters/ecr/repository-settings.ts';
+
+/** A push to the default branch, as the handler records it. */
+export interface PublishJob {
+  owner: string;
+  repo: string;
+  before: string;
+  after: string;
+  committedAt: string;
+  htmlUrl: string;
+}
+
+export interface PublishDeps {
+  octokit: GitHubClient;
+  log: Logger;
+  store: StateStore;
+  mirrors: readonly Mirror[];
+  build: BuildPorts;
+  /** Publishing, with the repository settings of the config being published. */
+  publish: (settings: RepositorySettings) => PublishPorts;
+}
+
+/** The check run name on commits of the default branch. */
+export const publishCheckName = 'Dockyard publish';
+
+/**
+ * Publishes the images a push to the default branch affects: build (or reuse the pull request's
+ * identical build), scan-gate, push to ECR, record. Idempotent per (repository, commit, image): a
+ * replayed push publishes nothing twice. Throws only on outside failures worth retrying.
+ */
+export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise<ImagePublish[]> {
+  const { octokit, log, store } = deps;
+  const repo = { owner: job.owner, repo: job.repo };
+  const fullName = `${job.owner}/${job.repo}`;
+  const configBytes = await readRepoFile(octokit, repo, configPath, job.after);
+  if (!configBytes) {
+    log.info({ commit: job.after }, 'no Dockyard config on the default branch; nothing to publish');
+    return [];
+  }
+  const config = parseConfig(Buffer.from(configBytes).toString('utf8'), configPath);
+  const changes = await listComparedPaths(octokit, repo, job.before, job.after);
+  const folders = await readCatalogFolders(octokit, repo, job.after, config.catalog);
+  const analysis = analyzeCatalog(folders, changes, config);
+  const planned = analysis.plan.flat();
+  const pending = planned.filter((name) => store.publishOf(fullName, job.after, name)?.status !== 'published');
+  if (planned.length > 0 && pending.length === 0) {
+    log.info({ commit: job.after, images: planned.length }, 'commit already published; nothing to do');
+    return planned.map((name) => publishedFromRecord(store, fullName, job.after, name));
+  }
+  if (planned.length === 0) return [];
+
+  const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
+  const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-publish-'));
+  const results: ImagePublish[] = [];
+  try {
+    const outcome = concludeCheck(analysis, { status: 'skipped' }, config);
+    const blockedByPolicy = new Set([...outcome.failing].map((finding) => finding.image).filter((name) => name !== undefined));
+    const publish = deps.publish(config.publish.repository);
+    const auth = await publish.registryAuth();
+    await downloadCatalog(octokit, repo, job.after, config.catalog, workspace);
+    const builds = await buildImages({
+      repo: fullName,
+      commit: job.after,
+      sourceUrl: job.htmlUrl,
+      config,
+      analysis,
+      workspace,
+      folderTrees: new Map(folders.flatMap((folder) => (folder.treeSha ? [[folder.name, folder.treeSha] as const] : []))),
+      mirrors: deps.mirrors,
+      credentials: [{ registry: auth.registry, username: auth.username, password: auth.password }],
+      compareWithPublished: false,
+      ports: deps.build,
+      store,
+    });
+    const tags = publishTags(job.after, new Date(job.committedAt));
+    for (const name of planned) {
+      const done = store.publishOf(fullName, job.after, name);
+      if (done?.status === 'published') {
+        results.push(publishedFromRecord(store, fullName, job.after, name));
+        continue;
+      }
+      const result = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByPolicy.has(name));
+      store.recordPublish({
+        repo: fullName,
+        commit: job.after,
+        image: name,
+        status: result.status === 'published' || result.status === 'already-published' ? 'published' : 'failed',
+        ...(result.repository ? { repository: result.repository } : {}),
+        ...(result.tags ? { tags: result.tags } : {}),
+        ...(result.digest ? { digest: result.digest } : {}),
+        ...(result.reason ? { error: result.reason } : {}),
+      });
+      results.push(result);
+      log.info({ image: name, status: result.status, digest: result.digest }, 'image publish result');
+    }
+  } catch (error) {
+    await completeCheckRun(octokit, repo, checkRun.id, {
+      conclusion: 'failure',
+      title: 'Dockyard could not finish publishing',
+      summary: `Publishing stopped: ${redact((error as Error).message)}\n\nDockyard retries on its own; images already published are not pushed twice.`,
+      annotationBatches: [],
+    });
+    throw error;
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
+  const report = renderPublish(results, job.after);
+  const retry = results.filter((result) => retryableFailures.delete(result.name)).map((result) => result.name);
+  await completeCheckRun(octokit, repo, checkRun.id, { conclusion: report.conclusion, title: report.title, summary: report.body, annotationBatches: [] });
+  for (const number of await pullRequestsOfCommit(octokit, repo, job.after)) {
+    await upsertStickyComment(octokit, repo, number, publishCommentMarker, `${publishCommentMarker}\n${report.body}\n`);
+  }
+  if (retry.length > 0) throw new OutsideError('ecr', `publishing ${retry.join(', ')} failed for an outside reason; will retry`);
+  return results;
+}
+
+async function publishImage(
+  publish: PublishPorts,
+  prefix: string,
+  repository: string,
+  name: string,
+  build: ImageBuild | undefined,
+  tags: string[],
+  auth: PushAuth,
+  blockedByPolicy: boolean,
+): Promise<ImagePublish> {
+  const blocked = (reason: string): ImagePublish => ({ name, status: 'blocked', reason });
+  if (blockedByPolicy) return blocked('the parent policy fails for this image on the default branch (see the check run).');
+  if (!build) return blocked('it was not built.');
+  if (build.status === 'failed' || build.status === 'refused' || build.status === 'skipped') {
+    return blocked(`the build ${build.status === 'skipped' ? 'was skipped' : build.status}: ${build.reason ?? ''}${build.step ? ` (step \`${build.step}\`)` : ''}`);
+  }
+  if (build.scan?.status !== 'ok' || !build.gate) {
+    return blocked(`the scan did not run: ${build.scan?.status === 'unavailable' ? build.scan.reason : 'unknown'}`);
+  }
+  if (!build.gate.passed) {
+    return blocked(`the scan found ${build.gate.failing.length} vulnerabilit${build.gate.failing.length === 1 ? 'y' : 'ies'} at a blocking severity: ${build.gate.failing.slice(0, 5).map((vulnerability) => `${vulnerability.id} (${vulnerability.pkgName})`).join(', ')}.`);
+  }
+  const imageId = build.imageId as string;
+  const repositoryName = `${prefix}/${name}`;
+  try {
+    await publish.ensureRepository(repositoryName);
+    let digest = '';
+    let replay = true;
+    for (const tag of tags) {
+      const pushed = await publish.publishTag(imageId, repositoryName, tag, auth);
+      digest = pushed.digest;
+      if (pushed.outcome === 'pushed') replay = false;
+    }
+    await publish.pushMovingTag(imageId, repositoryName, movingTag, auth);
+    return { name, status: replay ? 'already-published' : 'published', repository, tags, digest };
+  } catch (error) {
+    if (error instanceof OutsideError) retryableFailures.add(name);
+    return { name, status: 'failed', repository, reason: redact((error as Error).message) };
+  }
+}
+
+// Images whose publish failed for an outside reason in the current process; the job is retried for them.
+const retryableFailures = new Set<string>();
+
+function publishedFromRecord(store: StateStore, repo: string, commit: string, name: string): ImagePublish {
+  const record = store.publishOf(repo, commit, name);
+  const result: ImagePublish = { name, status: 'already-published' };
+  if (record?.repository) result.repository = record.repository;
+  if (record?.tags) result.tags = record.tags;
+  if (record?.digest) result.digest = record.digest;
+  return result;
+}
