@@ -80,6 +80,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   try {
     const outcome = concludeCheck(analysis, { status: 'skipped' }, config);
     const blockedByPolicy = new Set([...outcome.failing].map((finding) => finding.image).filter((name) => name !== undefined));
+    const trivyIgnore = await readRepoFile(octokit, repo, '.trivyignore', job.after);
     const publish = deps.publish(config.publish.repository);
     const auth = await publish.registryAuth();
     await downloadCatalog(octokit, repo, job.after, config.catalog, workspace);
@@ -94,6 +95,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
       mirrors: deps.mirrors,
       credentials: [{ registry: auth.registry, username: auth.username, password: auth.password }],
       compareWithPublished: false,
+      ...(trivyIgnore ? { trivyIgnore: Buffer.from(trivyIgnore).toString('utf8') } : {}),
       ports: deps.build,
       store,
     });

@@ -1,0 +1,210 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand,
+  PutLifecyclePolicyCommand,
+} from '@aws-sdk/client-ecr';
+import examples from '@octokit/webhooks-examples';
+import nock from 'nock';
+import pino from 'pino';
+import { Probot, ProbotOctokit } from 'probot';
+import * as tar from 'tar';
+import { readAppEnv } from '../../src/config/app-env.ts';
+import { wireServices, type Services } from '../../src/app/services.ts';
+import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
+import { createDockyard } from '../../src/index.ts';
+import { ecrError, mockEcr } from '../adapters/ecr/ecr-mock.ts';
+import { ciRegistry, type CiRegistry } from '../adapters/registry/ci-registry.ts';
+import { loadTrivyFixture } from '../adapters/trivy/trivy-fixture.ts';
+import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { api, repoPath } from '../mocks/github-api.ts';
+
+const stateDir = process.env['DOCKYARD_CI_STATE'] || '/tmp/dockyard-ci';
+
+/** Real Docker, registry and Trivy; GitHub through nock; ECR's control plane through aws-sdk-client-mock. */
+export interface Harness {
+  probot: Probot;
+  services: Services;
+  ci: CiRegistry;
+  ecr: ReturnType<typeof mockEcr>;
+  github: nock.Scope;
+  /** A unique repository prefix, so each run publishes into fresh repositories. */
+  prefix: string;
+  /** The stand-in for docker.io/jenkins/inbound-agent, by tag and digest, reached through the mirror. */
+  upstream: string;
+  unmatched: string[];
+  close(): Promise<void>;
+}
+
+/** Starts everything an end-to-end test needs; fails (never skips) when a real part cannot start. */
+export async function startHarness(): Promise<Harness> {
+  process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
+  const [ci, trivy] = await Promise.all([ciRegistry(), loadTrivyFixture()]);
+  const images = Object.fromEntries(
+    (await import('node:fs')).readFileSync(path.join(stateDir, 'images.env'), 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => [match[1], (match[2] ?? '').replace(/^"(.*)"$/, '$1')]),
+  ) as Record<string, string>;
+  const standinDigest = images['DOCKYARD_STANDIN_DIGEST'];
+  if (!standinDigest) throw new Error(`${stateDir}/images.env has no DOCKYARD_STANDIN_DIGEST; run bash scripts/ci/make-root-image.sh`);
+  process.env['DOCKYARD_TRIVY'] = trivy.binary;
+
+  const work = await mkdtemp(path.join(tmpdir(), 'dockyard-e2e-'));
+  const env = readAppEnv({
+    DOCKYARD_STATE_DIR: path.join(work, 'state'),
+    DOCKYARD_MIRRORS: `docker.io=${ci.host}/mirror`,
+    DOCKYARD_TRIVY_CACHE: path.join(stateDir, 'trivy-cache'),
+    DOCKYARD_TRIVY_OFFLINE: 'true',
+  });
+  const ecr = mockEcr();
+  ecr.mock.on(GetAuthorizationTokenCommand).resolves({
+    authorizationData: [
+      {
+        authorizationToken: Buffer.from(`AWS:${ci.password}`).toString('base64'),
+        proxyEndpoint: ci.url,
+        expiresAt: new Date(Date.now() + 12 * 3600_000),
+      },
+    ],
+  });
+  ecr.mock.on(DescribeRepositoriesCommand).rejects(ecrError('RepositoryNotFoundException', 400));
+  ecr.mock.on(CreateRepositoryCommand).resolves({});
+  ecr.mock.on(PutLifecyclePolicyCommand).resolves({});
+
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const probot = new Probot({
+    appId: 123,
+    privateKey,
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options['throttle'] as object), enabled: false },
+    })),
+    log: pino({ level: process.env['DOCKYARD_TEST_LOG'] ?? 'silent' }),
+  });
+  const services = wireServices(probot, { env, docker: ci.docker, ecr: ecr.client });
+  probot.load(createDockyard(services));
+  nock.disableNetConnect();
+  nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host.startsWith('localhost'));
+  const unmatched: string[] = [];
+  const onNoMatch = (request: { method?: string; path?: string; hostname?: string }) => {
+    if (request.hostname === 'api.github.com') unmatched.push(`${request.method} ${request.path}`);
+  };
+  nock.emitter.on('no match', onNoMatch);
+  clearBlobCache();
+  return {
+    probot,
+    services,
+    ci,
+    ecr,
+    github: nock(api),
+    prefix: `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}/agents`,
+    upstream: `docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@${standinDigest}`,
+    unmatched,
+    async close() {
+      nock.emitter.removeListener('no match', onNoMatch);
+      services.queue.stop();
+      services.store.close();
+      nock.cleanAll();
+      nock.enableNetConnect();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real webhook payload from @octokit/webhooks-examples (the first one with an installation), copied. */
+export function payload<T = Record<string, unknown>>(event: string, action?: string, pick?: (example: Record<string, unknown>) => boolean): T {
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((entry) => entry.name === event);
+  const found = group?.examples.find(
+    (example) => example['installation'] && (action === undefined || example['action'] === action) && (pick?.(example) ?? true),
+  );
+  if (!found) throw new Error(`no ${event}${action ? `.${action}` : ''} example with an installation`);
+  return structuredClone(found) as T;
+}
+
+function gitSha(kind: string, content: string | Buffer): string {
+  const bytes = Buffer.from(content);
+  return createHash('sha1').update(`${kind} ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/**
+ * A repository at one commit, served the way GitHub's API serves it: the catalog through the Git
+ * data API (trees with content-derived shas, blobs) and the whole commit as a tarball.
+ */
+export class FakeRepository {
+  readonly files: Record<string, string>;
+  readonly sha: string;
+
+  constructor(sha: string, files: Record<string, string>) {
+    this.sha = sha;
+    this.files = files;
+  }
+
+  /** Mocks what reading the catalog at this commit requests: root tree, catalog tree, blobs. */
+  mockCatalog(scope: nock.Scope, catalog = 'images'): void {
+    const inCatalog = Object.entries(this.files).filter(([file]) => file.startsWith(`${catalog}/`));
+    const folders = new Map<string, [string, string][]>();
+    for (const [file, content] of inCatalog) {
+      const [folder = '', ...rest] = file.slice(catalog.length + 1).split('/');
+      folders.set(folder, [...(folders.get(folder) ?? []), [rest.join('/'), content]]);
+    }
+    const catalogTree = `tree-${gitSha('tree', JSON.stringify(inCatalog))}`;
+    scope.get(`${repoPath}/git/trees/${this.sha}`).reply(200, {
+      sha: this.sha,
+      truncated: false,
+      tree: [{ path: catalog, mode: '040000', type: 'tree', sha: catalogTree }],
+    });
+    const entries: object[] = [];
+    for (const [folder, files] of [...folders].sort()) {
+      entries.push({ path: folder, mode: '040000', type: 'tree', sha: gitSha('tree', JSON.stringify(files)) });
+      for (const [name, content] of files) {
+        const sha = gitSha('blob', content);
+        entries.push({ path: `${folder}/${name}`, mode: '100644', type: 'blob', sha });
+        if (name === 'Dockerfile' || name === 'image.yml') {
+          scope.get(`${repoPath}/git/blobs/${sha}`).reply(200, { sha, encoding: 'base64', content: Buffer.from(content).toString('base64') });
+        }
+      }
+    }
+    scope.get(`${repoPath}/git/trees/${catalogTree}`).query({ recursive: 'true' }).reply(200, { sha: catalogTree, truncated: false, tree: entries });
+  }
+
+  /** Mocks the tarball download of this commit, laid out as GitHub's archives are. */
+  async mockTarball(scope: nock.Scope): Promise<void> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dockyard-tarball-'));
+    try {
+      const top = `Codertocat-Hello-World-${this.sha.slice(0, 7)}`;
+      for (const [file, content] of Object.entries(this.files)) {
+        await mkdir(path.dirname(path.join(dir, top, file)), { recursive: true });
+        await writeFile(path.join(dir, top, file), content);
+      }
+      const chunks: Buffer[] = [];
+      const stream = tar.c({ gzip: true, cwd: dir, portable: true }, [top]);
+      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+      scope.get(`${repoPath}/tarball/${this.sha}`).reply(200, Buffer.concat(chunks), { 'content-type': 'application/x-gzip' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Records JSON bodies sent to one endpoint. */
+export function capture<T>(bodies: T[]) {
+  return (body: T) => {
+    bodies.push(body);
+    return true;
+  };
+}
+
+/** The file content GitHub's contents API returns. */
+export function contents(text: string) {
+  return { type: 'file', encoding: 'base64', content: Buffer.from(text).toString('base64') };
+}

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
+import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
+import { mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { capture, contents, FakeRepository, payload, startHarness, type Harness } from './harness.ts';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 600_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+const zero = '0'.repeat(40);
+const first = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
+const second = '7a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
+
+function config(prefix: string, registry: string): string {
+  return [
+    'catalog: images',
+    `registry: ${registry}`,
+    `prefix: ${prefix}`,
+    'parents:',
+    '  approved:',
+    '    - pattern: docker.io/jenkins/inbound-agent',
+    '      requireDigest: true',
+    'scan:',
+    '  failOn: [CRITICAL]',
+    '',
+  ].join('\n');
+}
+
+function catalog(h: Harness, baseNote: string): Record<string, string> {
+  return {
+    '.github/dockyard.yml': config(h.prefix, h.ci.host),
+    // A waiver for the fixture advisory on tar, so the gate lets the images through.
+    '.trivyignore': 'CVE-2099-0001\n',
+    'images/base/Dockerfile': `FROM ${h.upstream}\nUSER root\nRUN echo "${baseNote}" > /etc/agent-base\nUSER jenkins\n`,
+    'images/base/image.yml': 'description: Common agent root.\nlabel: base\n',
+    'images/python/Dockerfile': `ARG REGISTRY=registry.example.com\nFROM \${REGISTRY}/${h.prefix}/base\nUSER root\nRUN cp /etc/agent-base /etc/agent-python-saw-base\nUSER jenkins\n`,
+  };
+}
+
+/** Mocks every GitHub request of publishing one commit and returns what the test asserts on. */
+async function mockPublish(h: Harness, repo: FakeRepository, before: string, files: { filename: string; status: string }[] | 'none') {
+  // Each phase asserts its own requests: forget blobs read before, as a fresh app would.
+  clearBlobCache();
+  if (before === zero) mockInstallationToken(h.github);
+  h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
+  if (files !== 'none') h.github.get(`${repoPath}/compare/${before}...${repo.sha}`).query({ per_page: 100 }).reply(200, { files });
+  repo.mockCatalog(h.github);
+  const checkRuns: unknown[] = [];
+  h.github.post(`${repoPath}/check-runs`, capture(checkRuns)).reply(201, { id: 77, html_url: 'https://github.com/Codertocat/Hello-World/runs/77' });
+  h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: repo.sha }).reply(200, contents(repo.files['.trivyignore'] ?? ''));
+  await repo.mockTarball(h.github);
+  const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
+  h.github.patch(`${repoPath}/check-runs/77`, capture(updates)).reply(200, {});
+  h.github.get(`${repoPath}/commits/${repo.sha}/pulls`).reply(200, [{ number: 2, merged_at: '2026-11-29T05:00:00Z' }]);
+  h.github.get(`${repoPath}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
+  const comments: { body: string }[] = [];
+  h.github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 5 });
+  return { checkRuns, updates, comments };
+}
+
+function pushEvent(before: string, after: string) {
+  const event = payload<Record<string, unknown> & { before: string; after: string; head_commit: { timestamp: string } }>(
+    'push',
+    undefined,
+    (example) => example['ref'] === 'refs/heads/master',
+  );
+  event.before = before;
+  event.after = after;
+  event.head_commit.timestamp = '2026-11-29T05:00:00Z';
+  return event;
+}
+
+describe('publish on merge', () => {
+  it('builds the catalog in order, pushes each image to the registry and reports tags and digests', async () => {
+    const h = harness;
+    const repo = new FakeRepository(first, catalog(h, 'first'));
+    const mocks = await mockPublish(h, repo, zero, 'none');
+
+    await h.probot.receive({ id: 'p1', name: 'push', payload: pushEvent(zero, first) } as never);
+    await h.services.queue.idle();
+
+    expect(h.unmatched).toEqual([]);
+    expect(h.github.pendingMocks()).toEqual([]);
+    expect(mocks.checkRuns).toEqual([{ name: 'Dockyard publish', head_sha: first, status: 'in_progress' }]);
+    expect(mocks.updates[0]?.conclusion).toBe('success');
+    expect(mocks.updates[0]?.output.title).toBe('Dockyard: published 2 images');
+
+    const auth = { registry: h.ci.host, username: h.ci.user, password: h.ci.password };
+    const base = await readTag(h.ci.url, auth, `${h.prefix}/base`, `sha-${first}`);
+    const python = await readTag(h.ci.url, auth, `${h.prefix}/python`, `sha-${first}`);
+    if (base?.kind !== 'image' || python?.kind !== 'image') throw new Error('both images must be in the registry');
+    expect((await readTag(h.ci.url, auth, `${h.prefix}/base`, `20261129-${first.slice(0, 7)}`))?.manifestDigest).toBe(base.manifestDigest);
+    expect((await readTag(h.ci.url, auth, `${h.prefix}/base`, 'latest'))?.manifestDigest).toBe(base.manifestDigest);
+
+    const baseLabels = (await readImageConfig(h.ci.url, auth, `${h.prefix}/base`, base.configDigest)).config?.Labels ?? {};
+    expect(baseLabels).toMatchObject({
+      'org.opencontainers.image.title': 'base',
+      'org.opencontainers.image.revision': first,
+      'org.opencontainers.image.source': 'https://github.com/Codertocat/Hello-World',
+      'org.opencontainers.image.description': 'Common agent root.',
+      'org.opencontainers.image.base.name': 'docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21',
+      'org.opencontainers.image.base.digest': h.upstream.split('@')[1],
+    });
+    // The child was built FROM the base built in the same run.
+    const pythonLabels = (await readImageConfig(h.ci.url, auth, `${h.prefix}/python`, python.configDigest)).config?.Labels ?? {};
+    expect(pythonLabels['org.opencontainers.image.base.digest']).toBe(base.configDigest);
+
+    const body = mocks.comments[0]?.body ?? '';
+    expect(body.startsWith('<!-- dockyard:publish -->\n## ✅ Dockyard published 2 images')).toBe(true);
+    expect(body).toContain(`| **base** | ✅ published | \`${h.ci.host}/${h.prefix}/base:20261129-${first.slice(0, 7)}\`<br>\`${h.ci.host}/${h.prefix}/base:sha-${first}\` | \`${base.manifestDigest}\` |`);
+    expect(body).toContain(`\`${python.manifestDigest}\``);
+    expect(JSON.stringify(mocks)).not.toContain(h.ci.password);
+  }, 600_000);
+
+  it('publishes nothing twice when the push event is delivered again', async () => {
+    const h = harness;
+    await h.probot.receive({ id: 'p1-again', name: 'push', payload: pushEvent(zero, first) } as never);
+    await h.services.queue.idle();
+    expect(h.unmatched).toEqual([]);
+    expect(h.github.pendingMocks()).toEqual([]);
+  });
+
+  it('rebuilds the child when only its parent changed', async () => {
+    const h = harness;
+    const repo = new FakeRepository(second, catalog(h, 'second'));
+    const mocks = await mockPublish(h, repo, first, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+
+    await h.probot.receive({ id: 'p2', name: 'push', payload: pushEvent(first, second) } as never);
+    await h.services.queue.idle();
+
+    expect(h.unmatched).toEqual([]);
+    expect(h.github.pendingMocks()).toEqual([]);
+    expect(mocks.updates[0]?.output.title).toBe('Dockyard: published 2 images');
+    const auth = { registry: h.ci.host, username: h.ci.user, password: h.ci.password };
+    const base = await readTag(h.ci.url, auth, `${h.prefix}/base`, `sha-${second}`);
+    const python = await readTag(h.ci.url, auth, `${h.prefix}/python`, `sha-${second}`);
+    if (base?.kind !== 'image' || python?.kind !== 'image') throw new Error('both images must be republished');
+    const pythonLabels = (await readImageConfig(h.ci.url, auth, `${h.prefix}/python`, python.configDigest)).config?.Labels ?? {};
+    expect(pythonLabels['org.opencontainers.image.base.digest']).toBe(base.configDigest);
+    expect(pythonLabels['org.opencontainers.image.revision']).toBe(second);
+  }, 600_000);
+});
