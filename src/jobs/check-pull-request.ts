@@ -93,11 +93,10 @@ export async function checkPullRequest(
     if (outcome.lint.status === 'unavailable') log.warn({ pr: job.number, reason: outcome.lint.reason }, 'hadolint unavailable');
     const state = builds ? await buildPullRequest(octokit, log, job, builds, config, folders, outcome) : ({ kind: 'not-configured' } as const);
     const buildFailures = state.kind === 'built' ? state.images.filter(buildFails).length : 0;
-    const context = { sha: job.headSha, checkRunUrl: checkRun.url, buildSection: renderBuilds(state) };
+    const context = { sha: job.headSha, checkRunUrl: checkRun.url, buildSection: renderBuilds(state), buildFailures };
     const output = renderCheckOutput(outcome, context);
     const conclusion = buildFailures > 0 ? 'failure' : outcome.conclusion;
-    const title = buildFailures > 0 ? `${output.title}; ${buildFailures} image${buildFailures === 1 ? '' : 's'} failed build or scan` : output.title;
-    await completeCheckRun(octokit, repo, checkRun.id, { ...output, conclusion, title });
+    await completeCheckRun(octokit, repo, checkRun.id, { ...output, conclusion });
     await upsertStickyComment(octokit, repo, job.number, commentMarker, renderComment(outcome, context));
     log.info({ pr: job.number, conclusion, findings: outcome.findings.length, buildFailures }, 'pull request checked');
   } catch (error) {

@@ -57,7 +57,12 @@ export async function openBuildSession(
       callback(null, null);
     },
   });
+  // A session the engine drops shows up as the build's failure; its socket error must not crash the app.
+  socket.on('error', () => undefined);
   server.createConnectionInjector(grpc.ServerCredentials.createInsecure()).injectConnection(socket);
+  // Node's http2 reads bytes the engine already sent on its next tick, and throws there if the session
+  // was closed in between: let it read them before anyone can close.
+  await new Promise((resolve) => setImmediate(resolve));
 
   return {
     id,

@@ -34,7 +34,9 @@ export function renderCheckOutput(outcome: CheckOutcome, context: CommentContext
   for (let i = 0; i < annotations.length; i += annotationsPerRequest) {
     annotationBatches.push(annotations.slice(i, i + annotationsPerRequest));
   }
-  return { title: `Dockyard: ${headline(outcome)}`, summary, annotationBatches };
+  const failures = context.buildFailures ?? 0;
+  const title = `Dockyard: ${headline(outcome)}${failures > 0 ? `; ${failures} image${failures === 1 ? '' : 's'} failed build or scan` : ''}`;
+  return { title, summary, annotationBatches };
 }
 
 function toAnnotation(finding: Finding, failing: boolean): Annotation {

@@ -26,6 +26,8 @@ export interface CommentContext {
   checkRunUrl?: string;
   /** The build and scan section, when images were built (or wait for approval). */
   buildSection?: string;
+  /** Images whose build or scan failed; they fail the check like findings do. */
+  buildFailures?: number;
 }
 
 /**
@@ -97,7 +99,8 @@ export function renderComment(outcome: CheckOutcome, context: CommentContext): s
 }
 
 function renderHead(outcome: CheckOutcome, context: CommentContext): string {
-  const icon = { success: '✅', failure: '❌', neutral: '⚠️' }[outcome.conclusion];
+  const failures = context.buildFailures ?? 0;
+  const icon = failures > 0 ? '❌' : { success: '✅', failure: '❌', neutral: '⚠️' }[outcome.conclusion];
   const images = outcome.rows.length;
   const lintNote =
     outcome.lint.status === 'unavailable'
@@ -105,7 +108,7 @@ function renderHead(outcome: CheckOutcome, context: CommentContext): string {
       : '';
   return [
     commentMarker,
-    `## ${icon} Dockyard: ${headline(outcome)}`,
+    `## ${icon} Dockyard: ${headline(outcome)}${failures > 0 ? `; ${failures} image${failures === 1 ? '' : 's'} failed build or scan` : ''}`,
     '',
     `Checked ${images} image${images === 1 ? '' : 's'} at \`${context.sha.slice(0, 7)}\` against the policy on the default branch.`,
     lintNote,

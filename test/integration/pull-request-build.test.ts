@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
+import { mockComments, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { capture, contents, FakeRepository, payload, startHarness, type Harness } from './harness.ts';
+
+let harness: Harness;
+let tokenMocked = false;
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 600_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+
+function files(h: Harness): Record<string, string> {
+  return {
+    '.github/dockyard.yml': [
+      'catalog: images',
+      `registry: ${h.ci.host}`,
+      `prefix: ${h.prefix}`,
+      'parents:',
+      '  approved:',
+      '    - pattern: docker.io/jenkins/inbound-agent',
+      '      requireDigest: true',
+      '',
+    ].join('\n'),
+    'images/base/Dockerfile': `FROM ${h.upstream}\nUSER root\nRUN echo base > /etc/agent-base\nUSER jenkins\n`,
+  };
+}
+
+type PullRequestPayload = Record<string, unknown> & { pull_request: { head: { repo: { id: number } } }; repository: { id: number } };
+
+/** Mocks the policy-and-lint part of a pull request check, which every scenario starts with. */
+function mockCheckStart(h: Harness, repo: FakeRepository) {
+  clearBlobCache();
+  if (!tokenMocked) mockInstallationToken(h.github);
+  tokenMocked = true;
+  h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
+  h.github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+  h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'in_progress' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+  h.github.get(`${repoPath}/contents/.hadolint.yaml`).query({ ref: 'master' }).reply(200, contents('ignored: [DL3066]\n'));
+  repo.mockCatalog(h.github);
+  const updates: { conclusion: string; output: { title: string } }[] = [];
+  h.github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+  mockComments(h.github, 2, []);
+  const comments: { body: string }[] = [];
+  h.github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 8 });
+  return { updates, comments };
+}
+
+async function mockBuildDownloads(h: Harness, repo: FakeRepository): Promise<void> {
+  h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: 'master' }).reply(404, { message: 'Not Found' });
+  await repo.mockTarball(h.github);
+}
+
+function expectAllRequestsMade(h: Harness): void {
+  expect(h.unmatched).toEqual([]);
+  expect(h.github.pendingMocks()).toEqual([]);
+}
+
+describe('pull request builds', () => {
+  it('builds and scans a branch of the repository, and a real finding fails the check and shows in the comment', async () => {
+    const h = harness;
+    const repo = new FakeRepository(headSha, files(h));
+    const { updates, comments } = mockCheckStart(h, repo);
+    await mockBuildDownloads(h, repo);
+
+    await h.probot.receive({ id: 'b1', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+
+    expectAllRequestsMade(h);
+    expect(updates[0]?.conclusion).toBe('failure');
+    expect(updates[0]?.output.title).toBe('Dockyard: all checks passed; 1 image failed build or scan');
+    const body = comments[0]?.body ?? '';
+    expect(body).toContain('### Build and scan');
+    expect(body).toMatch(/\| \*\*base\*\* \| ✅ built \((buildkit|classic)\) \| ❌ 1 critical, 2 high, 0 medium, 0 low \|/);
+    expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: all checks passed; 1 image failed build or scan\n')).toBe(true);
+    expect(body).toMatch(/\| 🔴 CRITICAL \| \[CVE-2099-0001\]\([^)]+\) \| `tar` \| `[^`]+` → `[^`]+dockyard1` \|/);
+  }, 600_000);
+
+  it('does not build a fork until someone with write access comments /dockyard build', async () => {
+    const h = harness;
+    const repo = new FakeRepository(headSha, files(h));
+    const fork = payload<PullRequestPayload>('pull_request', 'synchronize');
+    fork.pull_request.head.repo.id = fork.repository.id + 1;
+    const waiting = mockCheckStart(h, repo);
+
+    await h.probot.receive({ id: 'f1', name: 'pull_request', payload: fork } as never);
+
+    expectAllRequestsMade(h);
+    expect(waiting.updates[0]?.conclusion).toBe('success');
+    expect(waiting.comments[0]?.body).toContain('### 🔒 Build and scan: waiting for approval');
+    expect(waiting.comments[0]?.body).not.toContain('### Build and scan\n');
+
+    // Someone without write access asks: refused, nothing built.
+    const comment = payload<Record<string, unknown> & { issue: Record<string, unknown>; comment: { body: string; user: { login: string } } }>('issue_comment', 'created');
+    comment.issue['number'] = 2;
+    comment.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
+    comment.comment.body = '/dockyard build';
+    h.github.get(`${repoPath}/collaborators/${comment.comment.user.login}/permission`).reply(200, { permission: 'read', role_name: 'read' });
+    const replies: { body: string }[] = [];
+    h.github.post(`${repoPath}/issues/2/comments`, capture(replies)).reply(201, { id: 9 });
+    await h.probot.receive({ id: 'c1', name: 'issue_comment', payload: comment } as never);
+    expectAllRequestsMade(h);
+    expect(replies[0]?.body).toBe(
+      `@${comment.comment.user.login} only people with write access to Codertocat/Hello-World can approve building a pull request from a fork. Ask a maintainer to comment \`/dockyard build\`.`,
+    );
+
+    // A maintainer approves: this head commit is built.
+    h.github.get(`${repoPath}/collaborators/${comment.comment.user.login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
+    h.github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: headSha, repo: { id: fork.pull_request.head.repo.id } } });
+    const approved = mockCheckStart(h, repo);
+    await mockBuildDownloads(h, repo);
+    await h.probot.receive({ id: 'c2', name: 'issue_comment', payload: comment } as never);
+    expectAllRequestsMade(h);
+    expect(approved.comments[0]?.body).toContain('### Build and scan');
+    expect(approved.comments[0]?.body).toContain('CVE-2099-0001');
+  }, 600_000);
+});
