@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { addAbortSignal, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import type DockerModem from 'docker-modem';
 import { OutsideError } from '../../errors.ts';
 import { prepareBuildContext } from './build-context.ts';
 import { followBuild, type BuildOutcome } from './build-progress.ts';
 import { openBuildSession } from './build-session.ts';
 import { chooseBuilder } from './choose-builder.ts';
-import { dialEngine } from './dial-engine.ts';
+import { dialEngine, type DialOptions } from './dial-engine.ts';
 import { classicRegistryConfig } from './registry-auth.ts';
 import type { BuilderKind, BuildRequest, BuildResult } from './types.ts';
 
@@ -54,7 +53,7 @@ async function runBuild(
   session: string | undefined,
 ): Promise<BuildOutcome> {
   // A fresh object every time: the modem deletes and rewrites what it is given.
-  const options: DockerModem.DialOptions = {
+  const options: DialOptions = {
     method: 'POST',
     path: '/build?',
     file: tar,

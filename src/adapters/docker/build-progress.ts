@@ -3,7 +3,7 @@ import { decodeBuildkitStatus } from './buildkit-status.ts';
 import type { BuilderKind } from './types.ts';
 
 /** How many lines of build output a result keeps. */
-export const logTailLength = 20;
+const logTailLength = 20;
 
 /** What a build's progress stream said, read to its end. */
 export interface BuildOutcome {
@@ -14,7 +14,7 @@ export interface BuildOutcome {
 }
 
 /** One JSON object of the build API's progress stream (`application/json`, one per line). */
-export interface BuildEvent {
+interface BuildEvent {
   id?: string;
   stream?: string;
   status?: string;

@@ -36,30 +36,34 @@ export async function openBuildSession(
       Upgrade: 'h2c',
       'X-Docker-Expose-Session-Uuid': id,
       'X-Docker-Expose-Session-Name': 'dockyard',
-      'X-Docker-Expose-Session-Sharedkey': id,
       'X-Docker-Expose-Session-Grpc-Method': [credentialsMethod, healthMethod],
     },
     statusCodes: { 101: true, 200: true, 400: 'bad parameter', 500: 'server error' },
   })) as Duplex;
 
-  const server = new grpc.Server();
-  server.addService(authService(), {
-    Credentials(
-      call: grpc.ServerUnaryCall<{ Host: string }, unknown>,
-      callback: grpc.sendUnaryData<{ Username?: string; Secret?: string }>,
-    ) {
-      const credential = credentialForHost(call.request.Host, credentials);
-      callback(null, credential ? { Username: credential.username, Secret: credential.password } : {});
-    },
-  });
-  server.addService(healthService, {
-    Check(_call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<null>) {
-      callback(null, null);
-    },
-  });
   // A session the engine drops shows up as the build's failure; its socket error must not crash the app.
   socket.on('error', () => undefined);
-  server.createConnectionInjector(grpc.ServerCredentials.createInsecure()).injectConnection(socket);
+  const server = new grpc.Server();
+  try {
+    server.addService(authService(), {
+      Credentials(
+        call: grpc.ServerUnaryCall<{ Host: string }, unknown>,
+        callback: grpc.sendUnaryData<{ Username?: string; Secret?: string }>,
+      ) {
+        const credential = credentialForHost(call.request.Host, credentials);
+        callback(null, credential ? { Username: credential.username, Secret: credential.password } : {});
+      },
+    });
+    server.addService(healthService, {
+      Check(_call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<null>) {
+        callback(null, null);
+      },
+    });
+    server.createConnectionInjector(grpc.ServerCredentials.createInsecure()).injectConnection(socket);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
   // Node's http2 reads bytes the engine already sent on its next tick, and throws there if the session
   // was closed in between: let it read them before anyone can close.
   await new Promise((resolve) => setImmediate(resolve));

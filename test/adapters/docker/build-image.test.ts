@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import Dockerode from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage } from '../../../src/adapters/docker/build-image.ts';
+import type { BuilderKind } from '../../../src/adapters/docker/types.ts';
+import {
+  CreatedImages,
+  FixtureFolders,
+  dockerTestEnv,
+  pushAuthParent,
+  readImageFile,
+  request,
+  untag,
+  type DockerTestEnv,
+} from './docker-test-env.ts';
+
+// Against the real dockerd of scripts/ci, with both of its builders, and its htpasswd registry.
+
+const run = randomBytes(4).toString('hex');
+const parentMarker = `registry-parent-${run}`;
+const folders = new FixtureFolders();
+const images = new CreatedImages();
+let env: DockerTestEnv;
+let registryParent: string;
+
+beforeAll(async () => {
+  env = await dockerTestEnv();
+  registryParent = await pushAuthParent(env, folders, images, `build-${run}`, parentMarker);
+});
+
+afterAll(async () => {
+  if (env) await images.removeAll(env.docker);
+  await folders.cleanup();
+});
+
+function credentials() {
+  const { host, user, password } = env.registry;
+  return [{ registry: host, username: user, password }];
+}
+
+describe.each<BuilderKind>(['buildkit', 'classic'])('buildImage with the %s builder', (builder) => {
+  const tag = (name: string) => {
+    const reference = `dockyard-ci-test/docker-adapter-${run}:${builder}-${name}`;
+    images.tag(reference);
+    return reference;
+  };
+
+  it('builds, returns the image ID and applies every tag, the labels and the build args', async () => {
+    const dir = await folders.create('tagged', {
+      Dockerfile: `FROM ${env.rootImage}\nARG GREETING\nRUN echo "$GREETING" > /greeting.txt\n`,
+    });
+    const tags = [tag('one'), tag('two')];
+
+    const result = images.track(
+      await buildImage(env.docker, request(dir, {
+        tags,
+        builder,
+        buildArgs: { GREETING: `hello-${builder}` },
+        labels: { 'org.opencontainers.image.revision': run, 'dockyard.image': 'tagged' },
+      })),
+    );
+
+    expect(result).toMatchObject({ status: 'built', builder });
+    if (result.status !== 'built') return;
+    const inspect = await env.docker.getImage(result.imageId).inspect();
+    expect(inspect.Id).toBe(result.imageId);
+    expect([...inspect.RepoTags].sort()).toEqual([...tags].sort());
+    expect(inspect.Config.Labels).toMatchObject({ 'org.opencontainers.image.revision': run, 'dockyard.image': 'tagged' });
+    expect((await readImageFile(env.docker, result.imageId, '/greeting.txt'))?.content).toBe(`hello-${builder}\n`);
+  });
+
+  it('fails a RUN that exits non-zero, naming the step and keeping the end of its output', async () => {
+    const dir = await folders.create('run-false', {
+      Dockerfile: `FROM ${env.rootImage}\nRUN echo output-before-failure-${run} && false\nRUN echo never\n`,
+    });
+
+    const result = await buildImage(env.docker, request(dir, { builder }));
+
+    expect(result).toMatchObject({
+      status: 'failed',
+      builder,
+      step: `[2/3] RUN echo output-before-failure-${run} && false`,
+    });
+    if (result.status !== 'failed') return;
+    expect(result.message).toMatch(/exit code: 1|non-zero code: 1/);
+    expect(result.logTail.some((line) => line.endsWith(`output-before-failure-${run}`))).toBe(true);
+    expect(result.logTail.length).toBeLessThanOrEqual(20);
+  });
+
+  it('fails a COPY of a file the folder does not have, naming the file', async () => {
+    const dir = await folders.create('copy-missing', { Dockerfile: `FROM ${env.rootImage}\nCOPY missing.txt /\n` });
+
+    const result = await buildImage(env.docker, request(dir, { builder }));
+
+    expect(result).toMatchObject({ status: 'failed', builder, step: '[2/2] COPY missing.txt /' });
+    if (result.status === 'failed') expect(result.message).toContain('missing.txt');
+  });
+
+  it('sends what .dockerignore keeps and nothing else, with symlinks inside the folder kept as symlinks', async () => {
+    const dir = await folders.create('ignore', {
+      Dockerfile: `FROM ${env.rootImage}\nCOPY . /ctx/\n`,
+      '.dockerignore': 'secret.txt\ncache\n!cache/keep.txt\n',
+      'kept.txt': 'kept\n',
+      'secret.txt': 'must not be sent\n',
+      'cache/drop.txt': 'dropped\n',
+      'cache/keep.txt': 'brought back\n',
+      'link-to-kept': { symlink: 'kept.txt' },
+    });
+
+    const result = images.track(await buildImage(env.docker, request(dir, { builder })));
+
+    expect(result).toMatchObject({ status: 'built', builder });
+    if (result.status !== 'built') return;
+    const read = (file: string) => readImageFile(env.docker, result.imageId, file);
+    expect(await read('/ctx/kept.txt')).toMatchObject({ type: 'file', content: 'kept\n' });
+    expect(await read('/ctx/secret.txt')).toBeUndefined();
+    expect(await read('/ctx/cache/drop.txt')).toBeUndefined();
+    expect(await read('/ctx/cache/keep.txt')).toMatchObject({ content: 'brought back\n' });
+    expect(await read('/ctx/link-to-kept')).toMatchObject({ type: 'symlink', linkname: 'kept.txt' });
+  });
+
+  it('builds a child FROM the parent tag just built, given through a build arg and not mirrored', async () => {
+    const marker = `parent-${builder}-${randomBytes(4).toString('hex')}`;
+    const parentTag = tag('parent');
+    const parentDir = await folders.create('parent', {
+      Dockerfile: `FROM ${env.rootImage}\nRUN echo ${marker} > /parent.txt\n`,
+    });
+    const parent = images.track(await buildImage(env.docker, request(parentDir, { tags: [parentTag], builder })));
+    expect(parent).toMatchObject({ status: 'built' });
+    // `dockyard-ci-test/...` is a docker.io name: a mirror rewrite would send the build to the registry.
+    const childDir = await folders.create('child', {
+      Dockerfile: `ARG REGISTRY=registry.example.com\nFROM \${REGISTRY}/${parentTag.slice('dockyard-ci-test/'.length)}\nRUN cp /parent.txt /child-saw.txt\n`,
+    });
+
+    const child = images.track(
+      await buildImage(env.docker, request(childDir, {
+        builder,
+        buildArgs: { REGISTRY: 'dockyard-ci-test' },
+        mirrors: [{ from: 'docker.io', to: env.mirrorPrefix }],
+      })),
+    );
+
+    expect(child).toMatchObject({ status: 'built', builder });
+    if (child.status !== 'built') return;
+    expect((await readImageFile(env.docker, child.imageId, '/child-saw.txt'))?.content).toBe(`${marker}\n`);
+  });
+
+  it('pulls a parent from the authenticated registry with its credentials, and fails without them', async () => {
+    const dir = await folders.create('registry-child', {
+      Dockerfile: `FROM ${registryParent}\nRUN cp /parent.txt /child-saw.txt\n`,
+    });
+
+    await untag(env.docker, registryParent);
+    const without = await buildImage(env.docker, request(dir, { builder }));
+    await untag(env.docker, registryParent);
+    const withCredentials = images.track(await buildImage(env.docker, request(dir, { builder, credentials: credentials() })));
+    await untag(env.docker, registryParent);
+
+    expect(without).toMatchObject({ status: 'failed', builder });
+    if (without.status === 'failed') expect(without.message).toMatch(/401 Unauthorized|no basic auth credentials/);
+    expect(withCredentials).toMatchObject({ status: 'built', builder });
+    if (withCredentials.status !== 'built') return;
+    expect((await readImageFile(env.docker, withCredentials.imageId, '/child-saw.txt'))?.content).toBe(`${parentMarker}\n`);
+  });
+
+  it("never answers a registry with another registry's credential", async () => {
+    const dir = await folders.create('other-host', { Dockerfile: `FROM ${registryParent}\n` });
+    const { user, password } = env.registry;
+    const elsewhere = ['127.0.0.2:5000', 'docker.io', 'localhost:5000'].map((registry) => ({ registry, username: user, password }));
+
+    await untag(env.docker, registryParent);
+    const result = await buildImage(env.docker, request(dir, { builder, credentials: elsewhere }));
+    await untag(env.docker, registryParent);
+
+    expect(result).toMatchObject({ status: 'failed', builder });
+    if (result.status === 'failed') expect(result.message).toMatch(/401 Unauthorized|no basic auth credentials/);
+  });
+
+  it('builds FROM a docker.io reference pinned by digest, pulled through the mirror', async () => {
+    const dir = await folders.create('mirrored', {
+      Dockerfile: `FROM docker.io/library/debian:bookworm@${env.mirrorDebianDigest}\nRUN cp /etc/debian_version /debian-version.txt\n`,
+    });
+
+    const result = images.track(
+      await buildImage(env.docker, request(dir, {
+        builder,
+        mirrors: [{ from: 'docker.io', to: env.mirrorPrefix }],
+        credentials: credentials(),
+      })),
+    );
+
+    expect(result).toMatchObject({ status: 'built', builder });
+    if (result.status !== 'built') return;
+    expect(result.logTail.join('\n')).toContain(`${env.mirrorPrefix}/library/debian:bookworm@${env.mirrorDebianDigest}`);
+    expect((await readImageFile(env.docker, result.imageId, '/debian-version.txt'))?.content).toMatch(/^12\./);
+  });
+
+  it('stops the build when the signal aborts', async () => {
+    const marker = `abort-${builder}-${run}`;
+    const dir = await folders.create('abort', { Dockerfile: `FROM ${env.rootImage}\nRUN echo ${marker} && sleep 60\n` });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 1500);
+
+    const outcome = buildImage(env.docker, request(dir, { builder, signal: controller.signal }));
+
+    await expect(outcome).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    if (builder === 'classic') {
+      await expect.poll(async () => (await env.docker.listContainers({ all: true })).filter((c) => c.Command.includes(marker)), { timeout: 10_000 }).toEqual([]);
+    }
+  });
+});
+
+describe('buildImage on this engine', () => {
+  it('picks BuildKit when asked for auto', async () => {
+    const dir = await folders.create('auto', { Dockerfile: `FROM ${env.rootImage}\n` });
+
+    const result = images.track(await buildImage(env.docker, request(dir)));
+
+    expect(result).toMatchObject({ status: 'built', builder: 'buildkit' });
+  });
+
+  it('refuses a symlink that leaves the folder before it sends anything to the engine', async () => {
+    const dir = await folders.create('escape', {
+      Dockerfile: `FROM ${env.rootImage}\nCOPY . /\n`,
+      'config/passwd': { symlink: '../../../../etc/passwd' },
+    });
+    // Nothing listens here: contacting the engine at all would throw instead of refusing.
+    const unreachable = new Dockerode({ socketPath: '/nonexistent/docker.sock' });
+
+    const result = await buildImage(unreachable, request(dir));
+
+    expect(result).toEqual({
+      status: 'refused',
+      file: 'images/escape/config/passwd',
+      message:
+        '`images/escape/config/passwd` is a symlink to `../../../../etc/passwd`, which is outside the image folder; ' +
+        'the build context is the folder and nothing outside it. Copy what you need into the folder, ' +
+        'or list the link in .dockerignore.',
+    });
+  });
+
+  it('turns an unreachable engine into an OutsideError that says what to check', async () => {
+    const dir = await folders.create('unreachable', { Dockerfile: `FROM ${env.rootImage}\n` });
+    const unreachable = new Dockerode({ socketPath: '/nonexistent/docker.sock' });
+
+    await expect(buildImage(unreachable, request(dir))).rejects.toMatchObject({
+      name: 'OutsideError',
+      system: 'docker',
+      message: expect.stringContaining('Check that the engine is running and reachable (DOCKER_HOST)'),
+    });
+  });
+});

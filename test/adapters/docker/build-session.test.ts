@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareBuildContext } from '../../../src/adapters/docker/build-context.ts';
+import { followBuild, type BuildOutcome } from '../../../src/adapters/docker/build-progress.ts';
+import { openBuildSession } from '../../../src/adapters/docker/build-session.ts';
+import { dialEngine } from '../../../src/adapters/docker/dial-engine.ts';
+import {
+  CreatedImages,
+  FixtureFolders,
+  dockerTestEnv,
+  pushAuthParent,
+  untag,
+  type DockerTestEnv,
+} from './docker-test-env.ts';
+
+// The session on its own, driving the build API by hand so the session's lifetime is the test's.
+
+const run = randomBytes(4).toString('hex');
+const folders = new FixtureFolders();
+const images = new CreatedImages();
+let env: DockerTestEnv;
+let registryParent: string;
+
+beforeAll(async () => {
+  env = await dockerTestEnv();
+  registryParent = await pushAuthParent(env, folders, images, `session-${run}`, `session-parent-${run}`);
+});
+
+afterAll(async () => {
+  if (env) await images.removeAll(env.docker);
+  await folders.cleanup();
+});
+
+/** A BuildKit build FROM the registry parent that gets its credentials from session `id` only. */
+async function buildWithSession(id: string): Promise<BuildOutcome> {
+  const contextDir = await folders.create('session-child', { Dockerfile: `FROM ${registryParent}\nRUN test -f /parent.txt\n` });
+  const context = await prepareBuildContext({ contextDir, mirrors: [], buildArgs: {} });
+  if (context.status !== 'ready') throw new Error(context.message);
+  await untag(env.docker, registryParent);
+  const response = (await dialEngine(env.docker, {
+    method: 'POST',
+    path: '/build?',
+    file: context.tar,
+    options: { version: '2', session: id, rm: true, forcerm: true, nocache: true },
+    isStream: true,
+    statusCodes: { 200: true },
+  })) as IncomingMessage;
+  const outcome = await followBuild(response, 'buildkit');
+  if (outcome.imageId) images.track({ status: 'built', imageId: outcome.imageId, builder: 'buildkit', logTail: [] });
+  return outcome;
+}
+
+describe('openBuildSession', () => {
+  it("still answers for credentials after BuildKit's health checks have run for seconds", async () => {
+    const { host, user, password } = env.registry;
+    const session = await openBuildSession(env.docker, [{ registry: host, username: user, password }]);
+    try {
+      // BuildKit checks every second and drops a session after two failed checks.
+      await sleep(3500);
+      const outcome = await buildWithSession(session.id);
+
+      expect(outcome.failure).toBeUndefined();
+      expect(outcome.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('gives the engine nothing more once closed', async () => {
+    const { host, user, password } = env.registry;
+    const session = await openBuildSession(env.docker, [{ registry: host, username: user, password }]);
+    session.close();
+
+    const outcome = await buildWithSession(session.id);
+
+    expect(outcome.imageId).toBeUndefined();
+    // The engine either still knows the session and cannot reach it, or has dropped it already.
+    expect(outcome.failure?.message).toMatch(/only one connection allowed|no active session|connection error/);
+  });
+});
