@@ -3,14 +3,16 @@ import { createServices, type Services } from './app/services.ts';
 import { onBuildCommand } from './github/comment-handler.ts';
 import { onCheckRunRerequested, onPullRequest } from './github/pull-request-handlers.ts';
 import { onPush } from './github/push-handler.ts';
+import { serveCasc } from './server/serve-casc.ts';
 
 /**
  * The Dockyard GitHub App: routes events to their handlers, nothing else. Services (state, Docker,
  * ECR, Trivy) come from the environment, or from the caller in tests.
  */
 export function createDockyard(services?: Services) {
-  return (app: Probot, _options?: ApplicationFunctionOptions): void => {
-    const { builds, queue, store } = services ?? createServices(app);
+  return (app: Probot, options?: ApplicationFunctionOptions): void => {
+    const { builds, queue, store, secrets } = services ?? createServices(app);
+    options?.addHandler(serveCasc(store, secrets));
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
       onPullRequest(builds),

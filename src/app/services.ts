@@ -14,12 +14,16 @@ import { scanImage } from '../adapters/trivy/run-trivy.ts';
 import { readAppEnv, type AppEnv } from '../config/app-env.ts';
 import type { BuildPorts } from '../jobs/build-ports.ts';
 import type { PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
-import { JobQueue } from '../jobs/job-queue.ts';
+import { JobQueue, type JobQueueOptions } from '../jobs/job-queue.ts';
 import { publishCommit, type PublishJob } from '../jobs/publish-commit.ts';
 import type { PublishPorts, PushAuth } from '../jobs/publish-ports.ts';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { GitHubClient } from '../adapters/github/github-client.ts';
 import { publishJobKind } from '../github/push-handler.ts';
+import { registerJenkins, type RegisterJob } from '../jobs/register-jenkins.ts';
+
+/** The job kind that registers a repository's published images in Jenkins. */
+export const registerJobKind = 'register';
 
 /** Everything the handlers use beyond GitHub: state, the job queue, and building. */
 export interface Services {
@@ -27,11 +31,17 @@ export interface Services {
   queue: JobQueue;
   /** Absent when the app runs without a Docker engine: pull requests then get policy and lint only. */
   builds?: PullRequestBuildDeps;
+  /** Where secrets named by repository configs (Jenkins tokens) are read; the process's by default. */
+  secrets?: NodeJS.ProcessEnv;
 }
 
 /** The outside systems the services talk to; real ones from the environment, or test doubles. */
 export interface Engines {
   env: AppEnv;
+  /** Where the secrets the repository config names (Jenkins tokens) are looked up; the process's by default. */
+  processEnv?: NodeJS.ProcessEnv;
+  /** Retry timing of the job queue; tests shorten it. */
+  queueOptions?: JobQueueOptions;
   docker: Dockerode;
   ecr: ECRClient;
 }
@@ -59,12 +69,25 @@ export function wireServices(app: Probot, engines: Engines): Services {
         const job = payload as PublishJob & { installationId: number };
         const octokit = (await app.auth(job.installationId)) as GitHubClient;
         const log = app.log.child({ job: `publish:${job.owner}/${job.repo}@${job.after.slice(0, 7)}` });
-        await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, publish: (settings) => publishPorts(engines, settings, registryAuth) }, job);
+        const outcome = await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, publish: (settings) => publishPorts(engines, settings, registryAuth) }, job);
+        if (outcome.registryChanged) {
+          const register: RegisterJob = { owner: job.owner, repo: job.repo, commit: job.after, installationId: job.installationId };
+          queue.enqueue(registerJobKind, `register:${job.owner}/${job.repo}:${job.after}`, register);
+        }
+      },
+      [registerJobKind]: async (payload) => {
+        const job = payload as RegisterJob;
+        const octokit = (await app.auth(job.installationId)) as GitHubClient;
+        const log = app.log.child({ job: `register:${job.owner}/${job.repo}@${job.commit.slice(0, 7)}` });
+        await registerJenkins({ octokit, log, store, env: engines.processEnv ?? process.env }, job);
       },
     },
     app.log.child({ name: 'jobs' }),
+    engines.queueOptions,
   );
-  return { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth } };
+  const services: Services = { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth } };
+  if (engines.processEnv) services.secrets = engines.processEnv;
+  return services;
 }
 
 function buildPorts({ env, docker }: Engines): BuildPorts {

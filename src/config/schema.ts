@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { repositorySettingsSchema } from '../adapters/ecr/repository-settings.ts';
+import { jenkinsConfigSchema } from './jenkins-schema.ts';
 
 const approvedParent = z.strictObject({
   /**
@@ -67,6 +68,8 @@ export const configSchema = z.strictObject({
       repository: repositorySettingsSchema.prefault({}),
     })
     .prefault({}),
+  /** Where published images are registered as Jenkins agent templates; absent, Dockyard only publishes. */
+  jenkins: jenkinsConfigSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

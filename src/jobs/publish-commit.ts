@@ -45,6 +45,12 @@ export interface PublishDeps {
   publish: (settings: RepositorySettings) => PublishPorts;
 }
 
+export interface PublishOutcome {
+  images: ImagePublish[];
+  /** True when the set of published images changed (published or removed), so Jenkins must follow. */
+  registryChanged: boolean;
+}
+
 /** The check run name on commits of the default branch. */
 export const publishCheckName = 'Dockyard publish';
 
@@ -53,26 +59,29 @@ export const publishCheckName = 'Dockyard publish';
  * identical build), scan-gate, push to ECR, record. Idempotent per (repository, commit, image): a
  * replayed push publishes nothing twice. Throws only on outside failures worth retrying.
  */
-export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise<ImagePublish[]> {
+export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise<PublishOutcome> {
   const { octokit, log, store } = deps;
   const repo = { owner: job.owner, repo: job.repo };
   const fullName = `${job.owner}/${job.repo}`;
   const configBytes = await readRepoFile(octokit, repo, configPath, job.after);
   if (!configBytes) {
     log.info({ commit: job.after }, 'no Dockyard config on the default branch; nothing to publish');
-    return [];
+    return { images: [], registryChanged: false };
   }
   const config = parseConfig(Buffer.from(configBytes).toString('utf8'), configPath);
   const changes = await listComparedPaths(octokit, repo, job.before, job.after);
   const folders = await readCatalogFolders(octokit, repo, job.after, config.catalog);
   const analysis = analyzeCatalog(folders, changes, config);
+  // Images the commit removes leave the published state (and so Jenkins) once it is on the default branch.
+  const removed = [...analysis.change.removed].filter((name) => !analysis.catalog.images.has(name));
+  for (const name of removed) store.removePublishedImage(fullName, name);
   const planned = analysis.plan.flat();
   const pending = planned.filter((name) => store.publishOf(fullName, job.after, name)?.status !== 'published');
   if (planned.length > 0 && pending.length === 0) {
     log.info({ commit: job.after, images: planned.length }, 'commit already published; nothing to do');
-    return planned.map((name) => publishedFromRecord(store, fullName, job.after, name));
+    return { images: planned.map((name) => publishedFromRecord(store, fullName, job.after, name)), registryChanged: removed.length > 0 };
   }
-  if (planned.length === 0) return [];
+  if (planned.length === 0) return { images: [], registryChanged: removed.length > 0 };
 
   const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
   const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-publish-'));
@@ -118,6 +127,18 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
         ...(result.reason ? { error: result.reason } : {}),
       });
       results.push(result);
+      const image = analysis.catalog.images.get(name);
+      if (result.digest && result.repository && image && (result.status === 'published' || result.status === 'already-published')) {
+        store.setPublishedImage({
+          repo: fullName,
+          image: name,
+          repository: result.repository,
+          digest: result.digest,
+          label: image.metadata.label ?? name,
+          ...(image.metadata.jenkins ? { overrides: image.metadata.jenkins } : {}),
+          commit: job.after,
+        });
+      }
       log.info({ image: name, status: result.status, digest: result.digest }, 'image publish result');
     }
   } catch (error) {
@@ -138,7 +159,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     await upsertStickyComment(octokit, repo, number, publishCommentMarker, `${publishCommentMarker}\n${report.body}\n`);
   }
   if (retry.length > 0) throw new OutsideError('ecr', `publishing ${retry.join(', ')} failed for an outside reason; will retry`);
-  return results;
+  return { images: results, registryChanged: true };
 }
 
 async function publishImage(

@@ -51,7 +51,7 @@ beforeAll(() => {
   privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   probot = new Probot({
     appId: 123,
     privateKey,
@@ -66,7 +66,7 @@ beforeEach(() => {
   });
   // Policy and lint only: this app has no Docker engine, as when Dockyard runs without one.
   const store = new StateStore(':memory:');
-  probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })) }));
+  await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })) }), { cwd: process.cwd(), addHandler: () => undefined });
   clearBlobCache();
   unmatched.length = 0;
   github = nock(api);

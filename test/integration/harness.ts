@@ -1,6 +1,8 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   CreateRepositoryCommand,
@@ -11,17 +13,20 @@ import {
 import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
 import pino from 'pino';
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
+
+type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
 import * as tar from 'tar';
 import { readAppEnv } from '../../src/config/app-env.ts';
 import { wireServices, type Services } from '../../src/app/services.ts';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { createDockyard } from '../../src/index.ts';
+import type { JobQueueOptions } from '../../src/jobs/job-queue.ts';
 import { ecrError, mockEcr } from '../adapters/ecr/ecr-mock.ts';
 import { ciRegistry, type CiRegistry } from '../adapters/registry/ci-registry.ts';
 import { loadTrivyFixture } from '../adapters/trivy/trivy-fixture.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
-import { api, repoPath } from '../mocks/github-api.ts';
+import { api, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
 
 const stateDir = process.env['DOCKYARD_CI_STATE'] || '/tmp/dockyard-ci';
 
@@ -37,11 +42,20 @@ export interface Harness {
   /** The stand-in for docker.io/jenkins/inbound-agent, by tag and digest, reached through the mirror. */
   upstream: string;
   unmatched: string[];
+  /** Where the app's HTTP routes answer. */
+  appUrl: string;
   close(): Promise<void>;
 }
 
 /** Starts everything an end-to-end test needs; fails (never skips) when a real part cannot start. */
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** The app's environment for secrets the repository config names (Jenkins tokens). */
+  processEnv?: NodeJS.ProcessEnv;
+  /** Job queue retry timing. */
+  queueOptions?: JobQueueOptions;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
   const [ci, trivy] = await Promise.all([ciRegistry(), loadTrivyFixture()]);
   const images = Object.fromEntries(
@@ -91,8 +105,22 @@ export async function startHarness(): Promise<Harness> {
     })),
     log: pino({ level: process.env['DOCKYARD_TEST_LOG'] ?? 'silent' }),
   });
-  const services = wireServices(probot, { env, docker: ci.docker, ecr: ecr.client });
-  probot.load(createDockyard(services));
+  const services = wireServices(probot, {
+    env,
+    docker: ci.docker,
+    ecr: ecr.client,
+    ...(options.processEnv ? { processEnv: options.processEnv } : {}),
+    ...(options.queueOptions ? { queueOptions: options.queueOptions } : {}),
+  });
+  // The app's HTTP routes (the JCasC documents it serves), on a server of the test's own.
+  const handlers: Handler[] = [];
+  await probot.load(createDockyard(services), { cwd: process.cwd(), addHandler: (handler) => void handlers.push(handler) });
+  const server = createServer(async (request, response) => {
+    for (const handler of handlers) if (await handler(request, response)) return;
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   nock.disableNetConnect();
   nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host.startsWith('localhost'));
   const unmatched: string[] = [];
@@ -110,7 +138,9 @@ export async function startHarness(): Promise<Harness> {
     prefix: `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}/agents`,
     upstream: `docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@${standinDigest}`,
     unmatched,
+    appUrl,
     async close() {
+      await new Promise((resolve) => server.close(resolve));
       nock.emitter.removeListener('no match', onNoMatch);
       services.queue.stop();
       services.store.close();
@@ -210,3 +240,41 @@ export function capture<T>(bodies: T[]) {
 export function contents(text: string) {
   return { type: 'file', encoding: 'base64', content: Buffer.from(text).toString('base64') };
 }
+
+/** The `before` of a push that creates the branch. */
+export const zero = '0'.repeat(40);
+
+/** Mocks every GitHub request of publishing one commit and returns what the test asserts on. */
+export async function mockPublishRequests(h: Harness, repo: FakeRepository, before: string, files: { filename: string; status: string }[] | 'none') {
+  // Each phase asserts its own requests: forget blobs read before, as a fresh app would.
+  clearBlobCache();
+  if (before === zero) mockInstallationToken(h.github);
+  h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
+  if (files !== 'none') h.github.get(`${repoPath}/compare/${before}...${repo.sha}`).query({ per_page: 100 }).reply(200, { files });
+  repo.mockCatalog(h.github);
+  const checkRuns: unknown[] = [];
+  h.github.post(`${repoPath}/check-runs`, capture(checkRuns)).reply(201, { id: 77, html_url: 'https://github.com/Codertocat/Hello-World/runs/77' });
+  h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: repo.sha }).reply(200, contents(repo.files['.trivyignore'] ?? ''));
+  await repo.mockTarball(h.github);
+  const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
+  h.github.patch(`${repoPath}/check-runs/77`, capture(updates)).reply(200, {});
+  h.github.get(`${repoPath}/commits/${repo.sha}/pulls`).reply(200, [{ number: 2, merged_at: '2026-11-29T05:00:00Z' }]);
+  h.github.get(`${repoPath}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
+  const comments: { body: string }[] = [];
+  h.github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 5 });
+  return { checkRuns, updates, comments };
+}
+
+/** A real push payload to the default branch, moved to the given commits. */
+export function pushEvent(before: string, after: string) {
+  const event = payload<Record<string, unknown> & { before: string; after: string; head_commit: { timestamp: string } }>(
+    'push',
+    undefined,
+    (example) => example['ref'] === 'refs/heads/master',
+  );
+  event.before = before;
+  event.after = after;
+  event.head_commit.timestamp = '2026-11-29T05:00:00Z';
+  return event;
+}
+

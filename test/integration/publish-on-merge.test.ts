@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
-import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
-import { mockInstallationToken, repoPath } from '../mocks/github-api.ts';
-import { capture, contents, FakeRepository, payload, startHarness, type Harness } from './harness.ts';
+import { FakeRepository, mockPublishRequests, pushEvent, startHarness, zero, type Harness } from './harness.ts';
 
 let harness: Harness;
 
@@ -14,7 +12,6 @@ afterAll(async () => {
   await harness?.close();
 });
 
-const zero = '0'.repeat(40);
 const first = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const second = '7a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
 
@@ -44,44 +41,11 @@ function catalog(h: Harness, baseNote: string): Record<string, string> {
   };
 }
 
-/** Mocks every GitHub request of publishing one commit and returns what the test asserts on. */
-async function mockPublish(h: Harness, repo: FakeRepository, before: string, files: { filename: string; status: string }[] | 'none') {
-  // Each phase asserts its own requests: forget blobs read before, as a fresh app would.
-  clearBlobCache();
-  if (before === zero) mockInstallationToken(h.github);
-  h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
-  if (files !== 'none') h.github.get(`${repoPath}/compare/${before}...${repo.sha}`).query({ per_page: 100 }).reply(200, { files });
-  repo.mockCatalog(h.github);
-  const checkRuns: unknown[] = [];
-  h.github.post(`${repoPath}/check-runs`, capture(checkRuns)).reply(201, { id: 77, html_url: 'https://github.com/Codertocat/Hello-World/runs/77' });
-  h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: repo.sha }).reply(200, contents(repo.files['.trivyignore'] ?? ''));
-  await repo.mockTarball(h.github);
-  const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
-  h.github.patch(`${repoPath}/check-runs/77`, capture(updates)).reply(200, {});
-  h.github.get(`${repoPath}/commits/${repo.sha}/pulls`).reply(200, [{ number: 2, merged_at: '2026-11-29T05:00:00Z' }]);
-  h.github.get(`${repoPath}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
-  const comments: { body: string }[] = [];
-  h.github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 5 });
-  return { checkRuns, updates, comments };
-}
-
-function pushEvent(before: string, after: string) {
-  const event = payload<Record<string, unknown> & { before: string; after: string; head_commit: { timestamp: string } }>(
-    'push',
-    undefined,
-    (example) => example['ref'] === 'refs/heads/master',
-  );
-  event.before = before;
-  event.after = after;
-  event.head_commit.timestamp = '2026-11-29T05:00:00Z';
-  return event;
-}
-
 describe('publish on merge', () => {
   it('builds the catalog in order, pushes each image to the registry and reports tags and digests', async () => {
     const h = harness;
     const repo = new FakeRepository(first, catalog(h, 'first'));
-    const mocks = await mockPublish(h, repo, zero, 'none');
+    const mocks = await mockPublishRequests(h, repo, zero, 'none');
 
     await h.probot.receive({ id: 'p1', name: 'push', payload: pushEvent(zero, first) } as never);
     await h.services.queue.idle();
@@ -130,7 +94,7 @@ describe('publish on merge', () => {
   it('rebuilds the child when only its parent changed', async () => {
     const h = harness;
     const repo = new FakeRepository(second, catalog(h, 'second'));
-    const mocks = await mockPublish(h, repo, first, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+    const mocks = await mockPublishRequests(h, repo, first, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
 
     await h.probot.receive({ id: 'p2', name: 'push', payload: pushEvent(first, second) } as never);
     await h.services.queue.idle();

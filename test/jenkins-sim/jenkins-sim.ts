@@ -5,6 +5,7 @@ import { cloudsOf, mergeDocuments, type SimCloud } from './casc-state.ts';
 import { readSources, type SimSources } from './read-sources.ts';
 import { crumbHeader, SimAuth, sessionCookieName, type Identity } from './sim-auth.ts';
 import { validateCasc } from './validate-casc.ts';
+import type { AttributeSpec } from './plugin-attributes.ts';
 
 // A stand-in for a JCasC-managed Jenkins controller: the endpoints Dockyard uses, with the status codes,
 // headers and bodies the real code produces. Sources, read 2026-11 (see /work/shared/JENKINS.md):
@@ -27,6 +28,11 @@ export interface SimOptions {
    * `{"status":"error","message":…}`; 200 models the variant /work/shared/JENKINS.md describes.
    */
   reloadErrorStatus?: 200 | 500;
+  /**
+   * The cloud kinds and their attributes the installed plugins accept (plugin-attributes.ts by
+   * default); a test passes a reduced set to model a controller with an older plugin version.
+   */
+  cloudAttributes?: Record<string, AttributeSpec>;
 }
 
 /** One request the simulator received, for asserting what a client sent. */
@@ -70,7 +76,7 @@ export async function start(options: SimOptions = {}): Promise<JenkinsSim> {
   async function apply(): Promise<void> {
     const documents = [];
     for (const { text } of await readSources(options.sources ?? {})) {
-      const result = validateCasc(text);
+      const result = validateCasc(text, options.cloudAttributes);
       // JCasC stops at the first problem and reports it as the ConfiguratorException message.
       if (!result.ok) throw new Error(result.issues[0]?.message ?? 'invalid configuration');
       documents.push(result.value);
@@ -140,7 +146,7 @@ export async function start(options: SimOptions = {}): Promise<JenkinsSim> {
 
   // ConfigurationAsCode.doCheck: 200 `[]`, or 400 with the problems found.
   function check(response: ServerResponse, body: string): void {
-    const result = validateCasc(body);
+    const result = validateCasc(body, options.cloudAttributes);
     if (result.ok) return sendJson(response, 200, []);
     sendJson(response, 400, result.issues);
   }

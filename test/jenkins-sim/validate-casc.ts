@@ -20,7 +20,7 @@ const rootElements = new Set(['jenkins', 'unclassified', 'security', 'tool', 'cr
  * elements, cloud symbols and every attribute name under a cloud. Unlike JCasC, which stops at the first
  * problem, it reports them all so a test can see every mistake at once.
  */
-export function validateCasc(text: string): CascValidation {
+export function validateCasc(text: string, attributes: Record<string, AttributeSpec> = cloudAttributes): CascValidation {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (document.errors.length > 0) {
@@ -44,14 +44,19 @@ export function validateCasc(text: string): CascValidation {
     if (!rootElements.has(key)) {
       issues.push({ line: lineOf(pair.key as Node), message: `No configurator for the following root elements ${key}` });
     } else if (key === 'jenkins' && isMap(pair.value)) {
-      checkClouds(pair.value, issues, lineOf);
+      checkClouds(pair.value, issues, lineOf, attributes);
     }
   }
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, value: (document.toJS() ?? {}) as Record<string, unknown> };
 }
 
-function checkClouds(jenkins: YAMLMap, issues: CascIssue[], lineOf: (node: Node | null | undefined) => number): void {
+function checkClouds(
+  jenkins: YAMLMap,
+  issues: CascIssue[],
+  lineOf: (node: Node | null | undefined) => number,
+  attributes: Record<string, AttributeSpec>,
+): void {
   const clouds = jenkins.get('clouds', true) as Node | undefined;
   if (clouds === undefined || clouds === null) return;
   if (!isSeq(clouds)) {
@@ -65,7 +70,7 @@ function checkClouds(jenkins: YAMLMap, issues: CascIssue[], lineOf: (node: Node 
       continue;
     }
     const symbol = String(isScalar(only.key) ? only.key.value : only.key);
-    const spec = cloudAttributes[symbol];
+    const spec = attributes[symbol];
     if (spec === undefined) {
       // HeteroDescribableConfigurator's message for a symbol no installed plugin provides.
       issues.push({ line: lineOf(only.key as Node), message: `No hudson.slaves.Cloud implementation found for ${symbol}` });

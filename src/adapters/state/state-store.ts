@@ -35,6 +35,28 @@ export interface PublishRecord {
   error?: string;
 }
 
+/** The image published now for one catalog image: what Jenkins should run under its label. */
+export interface PublishedState {
+  repo: string;
+  image: string;
+  /** Full repository reference, `<registry>/<prefix>/<name>`. */
+  repository: string;
+  digest: string;
+  label: string;
+  overrides?: Record<string, unknown>;
+  commit: string;
+}
+
+/** A generated JCasC document and where the app serves it. */
+export interface CascDocument {
+  urlPath: string;
+  repo: string;
+  cloud: string;
+  /** Name of the app's environment variable holding the bearer token Jenkins must send. */
+  tokenEnv: string;
+  yaml: string;
+}
+
 /** A unit of work recorded before it runs, so a crash or outage never loses it. */
 export interface JobRecord {
   key: string;
@@ -60,6 +82,8 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS approvals (repo TEXT, pr INTEGER, sha TEXT, approved_by TEXT, at TEXT, PRIMARY KEY (repo, pr, sha));
       CREATE TABLE IF NOT EXISTS builds (repo TEXT, image TEXT, input_hash TEXT, image_id TEXT, commit_sha TEXT, scan_passed INTEGER, at TEXT, PRIMARY KEY (repo, image, input_hash));
       CREATE TABLE IF NOT EXISTS publishes (repo TEXT, commit_sha TEXT, image TEXT, status TEXT, repository TEXT, tags TEXT, digest TEXT, error TEXT, at TEXT, PRIMARY KEY (repo, commit_sha, image));
+      CREATE TABLE IF NOT EXISTS published_images (repo TEXT, image TEXT, repository TEXT, digest TEXT, label TEXT, overrides TEXT, commit_sha TEXT, at TEXT, PRIMARY KEY (repo, image));
+      CREATE TABLE IF NOT EXISTS casc_documents (url_path TEXT PRIMARY KEY, repo TEXT, cloud TEXT, token_env TEXT, yaml TEXT, at TEXT);
       CREATE TABLE IF NOT EXISTS jobs (key TEXT PRIMARY KEY, kind TEXT, payload TEXT, attempts INTEGER, next_run_at INTEGER, last_error TEXT, done INTEGER DEFAULT 0);
     `);
   }
@@ -120,6 +144,52 @@ export class StateStore {
     if (row['digest'] !== null) record.digest = String(row['digest']);
     if (row['error'] !== null) record.error = String(row['error']);
     return record;
+  }
+
+  /** Records the image now published for a catalog image of the default branch. */
+  setPublishedImage(image: PublishedState): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO published_images VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(image.repo, image.image, image.repository, image.digest, image.label, JSON.stringify(image.overrides ?? null), image.commit, new Date().toISOString());
+  }
+
+  /** Forgets a catalog image the default branch removed. */
+  removePublishedImage(repo: string, image: string): void {
+    this.#db.prepare('DELETE FROM published_images WHERE repo = ? AND image = ?').run(repo, image);
+  }
+
+  /** Every image currently published for a repository, by name. */
+  publishedImages(repo: string): PublishedState[] {
+    return this.#db
+      .prepare('SELECT * FROM published_images WHERE repo = ? ORDER BY image')
+      .all(repo)
+      .map((row) => {
+        const state: PublishedState = {
+          repo,
+          image: String(row['image']),
+          repository: String(row['repository']),
+          digest: String(row['digest']),
+          label: String(row['label']),
+          commit: String(row['commit_sha']),
+        };
+        const overrides = JSON.parse(String(row['overrides'])) as Record<string, unknown> | null;
+        if (overrides) state.overrides = overrides;
+        return state;
+      });
+  }
+
+  /** Stores the JCasC document generated for one cloud, served to Jenkins at `urlPath`. */
+  setCascDocument(document: CascDocument): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO casc_documents VALUES (?, ?, ?, ?, ?, ?)')
+      .run(document.urlPath, document.repo, document.cloud, document.tokenEnv, document.yaml, new Date().toISOString());
+  }
+
+  /** The document served at a URL path, if any. */
+  cascDocumentAt(urlPath: string): CascDocument | undefined {
+    const row = this.#db.prepare('SELECT * FROM casc_documents WHERE url_path = ?').get(urlPath);
+    if (!row) return undefined;
+    return { urlPath, repo: String(row['repo']), cloud: String(row['cloud']), tokenEnv: String(row['token_env']), yaml: String(row['yaml']) };
   }
 
   /** Records a job unless one with the same key exists; returns true if it is new. */

@@ -1,0 +1,62 @@
+/** Hidden marker of the Jenkins registration comment on a merged pull request. */
+export const registrationCommentMarker = '<!-- dockyard:jenkins -->';
+
+/** What one cloud's registration came to. */
+export interface CloudRegistration {
+  cloud: string;
+  kind: string;
+  /** Templates in the applied document: image name, label, pinned reference. */
+  templates: { image: string; label: string; imageRef: string }[];
+}
+
+export type RegistrationReport =
+  | { status: 'registered'; clouds: CloudRegistration[] }
+  | { status: 'rejected'; problems: string[] }
+  | { status: 'retrying'; reason: string };
+
+/** The registration report for the merge commit's check run and the merged pull request. */
+export function renderRegistration(report: RegistrationReport, jenkinsUrl: string): { conclusion: 'success' | 'failure' | 'neutral'; title: string; body: string } {
+  switch (report.status) {
+    case 'registered': {
+      const lines = report.clouds.flatMap((cloud) => [
+        `**${cloud.cloud}** (${cloud.kind}): ${cloud.templates.length} template${cloud.templates.length === 1 ? '' : 's'}`,
+        '',
+        '| Image | Label | Image reference |',
+        '|---|---|---|',
+        ...cloud.templates.map((template) => `| ${template.image} | \`${template.label}\` | \`${template.imageRef}\` |`),
+        '',
+      ]);
+      return {
+        conclusion: 'success',
+        title: 'Dockyard: Jenkins agent templates registered',
+        body: [`## ✅ Dockyard registered the agent templates in [Jenkins](${jenkinsUrl})`, '', ...lines].join('\n'),
+      };
+    }
+    case 'rejected':
+      return {
+        conclusion: 'failure',
+        title: 'Dockyard: Jenkins rejected the agent templates',
+        body: [
+          '## ❌ Jenkins rejected the agent templates',
+          '',
+          'Jenkins kept its previous configuration. What it said:',
+          '',
+          ...report.problems.map((problem) => `- ${problem}`),
+          '',
+          'Fix the `jenkins:` settings in `.github/dockyard.yml` or the image metadata, and merge the fix.',
+        ].join('\n'),
+      };
+    case 'retrying':
+      return {
+        conclusion: 'neutral',
+        title: 'Dockyard: waiting for Jenkins',
+        body: [
+          '## ⏳ Dockyard could not register the agent templates yet',
+          '',
+          `${report.reason}`,
+          '',
+          'The images are published. Dockyard keeps retrying with backoff and updates this comment when Jenkins has them.',
+        ].join('\n'),
+      };
+  }
+}
