@@ -176,7 +176,7 @@ if (rows.length > 0) {
   process.stdout.write(
     [
       '',
-      'read ms      (a) readdir + fs.promises.readFile of every Dockerfile and image.yml, Promise.all (median)',
+      'read ms      (a) readdir + readFileSync of every Dockerfile and image.yml (median)',
       'dockyard ms  (b) parseConfig + readLocalCatalog + analyzeCatalog(folders, "all") (median); ratio = b / a',
       '| ...        medians of the two parts of (b)',
       'peak RSS MB, cold ms, heap MB: one run of (b) in a fresh process (bench/plan-worker.ts);',

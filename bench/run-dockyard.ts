@@ -2,6 +2,7 @@
  * What the plan benchmark times, shared by bench/plan.ts and bench/plan-worker.ts:
  * (a) merely reading the catalog's files, (b) Dockyard reading, parsing, graphing, judging and planning.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readLocalCatalog } from '../src/adapters/local/read-local-catalog.ts';
@@ -12,20 +13,20 @@ import type { ImageFolder } from '../src/domain/catalog/types.ts';
 import type { Finding } from '../src/domain/findings.ts';
 
 /**
- * (a) The reference: list the catalog folder and read the same files readLocalCatalog reads
- * (each folder's Dockerfile and image.yml), all at once with Promise.all. Returns the bytes read.
+ * (a) The reference: list the catalog folder and read the same files readLocalCatalog reads (each
+ * folder's Dockerfile and image.yml) the fastest plain way, one synchronous read after another.
+ * Returns the bytes read.
  */
 export async function readPlain(repoRoot: string, catalogRoot = 'images'): Promise<number> {
   const root = path.join(repoRoot, catalogRoot);
   const entries = await readdir(root, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
-  const files = await Promise.all(
-    names.map(async (name) => ({
-      dockerfile: await readFile(path.join(root, name, 'Dockerfile')),
-      metadata: await readFile(path.join(root, name, 'image.yml')),
-    })),
-  );
-  return files.reduce((sum, file) => sum + file.dockerfile.byteLength + file.metadata.byteLength, 0);
+  let bytes = 0;
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    bytes += readFileSync(path.join(root, entry.name, 'Dockerfile')).byteLength;
+    bytes += readFileSync(path.join(root, entry.name, 'image.yml')).byteLength;
+  }
+  return bytes;
 }
 
 export interface DockyardRun {

@@ -59,9 +59,11 @@ export function splitInstructions(text: string): SplitResult {
       if (index >= lines.length) break;
       current = lines[index] ?? '';
     }
-    const keywordMatch = /^\s*(\S+)\s*([\s\S]*)$/.exec(body);
-    const keyword = (keywordMatch?.[1] ?? '').toUpperCase();
-    const args = (keywordMatch?.[2] ?? '').trim();
+    const start = body.length - body.trimStart().length;
+    let end = start;
+    while (end < body.length && body.charCodeAt(end) > 32) end++;
+    const keyword = body.slice(start, end).toUpperCase();
+    const args = body.slice(end).trim();
     index = skipHeredocs(keyword, args, lines, index);
     instructions.push({ keyword, args, line: startLine, endLine: index });
   }
