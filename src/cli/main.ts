@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
 import { renderJson, renderText } from '../domain/report/render-text.ts';
-import { UserError } from '../errors.ts';
+import { OutsideError, UserError } from '../errors.ts';
 import { checkCatalog } from '../jobs/check-catalog.ts';
+import { jenkinsRender } from './jenkins-render.ts';
 import { loadLocalCheck } from './load-local-check.ts';
 
 /** Exit codes: 0 passed, 1 findings that fail, 2 usage, config or environment error. */
@@ -43,11 +44,21 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
       if (analysis.graph.cycles.length > 0) code = exitCodes.failed;
     });
 
+  program
+    .command('jenkins')
+    .description('see what Dockyard registers in Jenkins')
+    .command('render')
+    .description('print the JCasC document of each Jenkins cloud for the catalog and what its images\' latest tags hold in the registry')
+    .option('--cloud <name>', 'print only this cloud\'s document')
+    .action(async (options: { cloud?: string }) => {
+      await jenkinsRender(program.opts<{ dir: string }>().dir, options, { out, err });
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.passed : exitCodes.usage;
-    if (error instanceof UserError) {
+    if (error instanceof UserError || error instanceof OutsideError) {
       err.write(`dockyard: ${error.message}\n`);
       return exitCodes.usage;
     }
