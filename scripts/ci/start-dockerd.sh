@@ -41,8 +41,9 @@ TIMEOUT="${DOCKYARD_DOCKERD_TIMEOUT:-60}"
 LOG="$STATE/dockerd.log"
 PIDFILE="$STATE/dockerd.pid"
 
-log() { printf '[start-dockerd] %s\n' "$*" >&2; }
-die() { printf '[start-dockerd] ERROR: %s\n' "$*" >&2; exit 1; }
+SCRIPT_NAME=start-dockerd
+# shellcheck source=scripts/ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$STATE"
 # One starter at a time; the lock fd is closed for dockerd itself (9>&- below).
@@ -56,16 +57,6 @@ fi
 
 [ "$(id -u)" = 0 ] || die "dockerd must be started as root (uid is $(id -u))"
 
-apt_install() {
-  log "installing Debian packages: $*"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-    apt-get update -qq || die "apt-get update failed"
-  fi
-  apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } \
-    || die "apt-get install $* failed"
-}
 
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)

@@ -35,19 +35,10 @@ CONFIG="$DIR/config.yml"
 HTPASSWD="$DIR/htpasswd"
 TIMEOUT="${DOCKYARD_REGISTRY_TIMEOUT:-30}"
 
-log() { printf '[start-registry] %s\n' "$*" >&2; }
-die() { printf '[start-registry] ERROR: %s\n' "$*" >&2; exit 1; }
+SCRIPT_NAME=start-registry
+# shellcheck source=scripts/ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-apt_install() {
-  log "installing Debian packages: $*"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-    apt-get update -qq || die "apt-get update failed"
-  fi
-  apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } \
-    || die "apt-get install $* failed"
-}
 
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { toolProcess, type ToolProcess } from '../process/tool-process.ts';
 import { sortFindings, type Finding } from '../../domain/findings.ts';
 import { hadolintConfigError } from './hadolint-config-error.ts';
 import { hadolintFinding } from './hadolint-finding.ts';
@@ -40,7 +41,7 @@ const howToFix =
 export async function runHadolint(options: HadolintOptions): Promise<HadolintResult> {
   const binary = resolveBinary(options.binary ?? process.env['DOCKYARD_HADOLINT'] ?? 'hadolint');
   const timeout = options.timeoutMs ?? defaultTimeoutMs;
-  const run = async (args: string[]): Promise<ProcessOutcome> => {
+  const run = async (args: string[]): Promise<ToolProcess> => {
     const result = await execa(binary, args, {
       cwd: options.cwd,
       timeout,
@@ -49,16 +50,7 @@ export async function runHadolint(options: HadolintOptions): Promise<HadolintRes
       env: { PATH: process.env['PATH'] ?? '', HOME: noHome, XDG_CONFIG_HOME: noHome },
       stdin: 'ignore',
     });
-    return {
-      stdout: result.stdout,
-      stderr: result.stderr,
-      failed: result.failed,
-      timedOut: result.timedOut,
-      code: result.code,
-      signal: result.signal,
-      exitCode: result.exitCode,
-      shortMessage: result.shortMessage,
-    };
+    return toolProcess(result);
   };
 
   const versionRun = await run(['--version']);
@@ -87,17 +79,6 @@ export async function runHadolint(options: HadolintOptions): Promise<HadolintRes
   return { status: 'ok', findings: sortFindings(findings), version };
 }
 
-// What Dockyard needs to know about one finished hadolint process.
-interface ProcessOutcome {
-  stdout: string;
-  stderr: string;
-  failed: boolean;
-  timedOut: boolean;
-  code: string | undefined;
-  signal: string | undefined;
-  exitCode: number | undefined;
-  shortMessage: string | undefined;
-}
 
 type BatchResult =
   | { status: 'ok'; findings: Finding[]; configError: Finding | undefined }
@@ -107,7 +88,7 @@ function lintBatch(
   binary: string,
   timeout: number,
   options: Pick<HadolintOptions, 'cwd' | 'configFile'>,
-  result: ProcessOutcome,
+  result: ToolProcess,
 ): BatchResult {
   const failure = describeFailure(binary, timeout, result, options.cwd);
   if (failure !== undefined) return { status: 'unavailable', reason: failure };
@@ -123,7 +104,7 @@ function lintBatch(
   };
 }
 
-function describeFailure(binary: string, timeout: number, result: ProcessOutcome, cwd: string): string | undefined {
+function describeFailure(binary: string, timeout: number, result: ToolProcess, cwd: string): string | undefined {
   if (result.code === 'ENOENT') {
     // Node reports a missing working directory with the same code as a missing program.
     if (!existsSync(cwd)) return `hadolint cannot run in ${cwd}: the directory does not exist.`;

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { toolProcess } from '../process/tool-process.ts';
 import { readTrivyDatabase, type DatabaseCheck } from './trivy-database.ts';
 import { describeTrivyFailure, installTrivy } from './trivy-failure.ts';
 import { parseTrivyReport } from './trivy-report.ts';
@@ -121,15 +122,7 @@ export async function scanImage(request: ScanRequest, options: TrivyOptions): Pr
     if (result.isCanceled && request.signal?.aborted) throw request.signal.reason;
 
     const failure = describeTrivyFailure(
-      {
-        stderr: result.stderr,
-        failed: result.failed,
-        timedOut: result.timedOut,
-        code: result.code,
-        signal: result.signal,
-        exitCode: result.exitCode,
-        shortMessage: result.shortMessage,
-      },
+      toolProcess(result),
       { binary, image: request.image, timeoutMs, cacheDir, offline: options.offline, dockerHost },
     );
     if (failure !== undefined) return { status: 'unavailable', reason: failure };

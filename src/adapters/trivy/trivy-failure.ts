@@ -1,16 +1,9 @@
 import path from 'node:path';
+import type { ToolProcess } from '../process/tool-process.ts';
 import { howToProvideDb } from './trivy-database.ts';
 
 /** What Dockyard needs to know about one finished Trivy process. */
-export interface TrivyProcess {
-  stderr: string;
-  failed: boolean;
-  timedOut: boolean;
-  code: string | undefined;
-  signal: string | undefined;
-  exitCode: number | undefined;
-  shortMessage: string | undefined;
-}
+export type TrivyProcess = ToolProcess;
 
 export interface TrivyRunContext {
   binary: string;
