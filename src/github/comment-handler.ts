@@ -2,6 +2,7 @@ import type { Context } from 'probot';
 import { canApproveBuilds } from '../adapters/github/compare-commits.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
 import { checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
+import { pullRequestJob } from './pull-request-job.ts';
 
 /** The comment that approves building a fork's pull request head. */
 export const buildCommand = '/dockyard build';
@@ -29,18 +30,6 @@ export function onBuildCommand(store: StateStore, builds: PullRequestBuildDeps |
     const { data: pr } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
     store.approve({ repo: repository.full_name, pr: issue.number, sha: pr.head.sha, approvedBy: login });
     context.log.info({ pr: issue.number, sha: pr.head.sha, approvedBy: login }, 'build approved');
-    await checkPullRequest(
-      context.octokit,
-      context.log,
-      {
-        ...repo,
-        number: issue.number,
-        headSha: pr.head.sha,
-        defaultBranch: repository.default_branch,
-        trusted: pr.head.repo?.id === repository.id,
-        htmlUrl: repository.html_url,
-      },
-      builds,
-    );
+    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, issue.number, pr.head.sha, pr.head.repo?.id), builds);
   };
 }

@@ -1,26 +1,14 @@
 import type { Context } from 'probot';
 import { checkRunName } from '../adapters/github/check-run.ts';
 import { checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
+import { pullRequestJob } from './pull-request-job.ts';
 
 /** pull_request opened / synchronize / reopened / ready_for_review: check the head commit. */
 export function onPullRequest(builds?: PullRequestBuildDeps) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     const { pull_request: pr, repository } = context.payload;
     if (pr.state !== 'open') return;
-    await checkPullRequest(
-      context.octokit,
-      context.log,
-      {
-        owner: repository.owner.login,
-        repo: repository.name,
-        number: pr.number,
-        headSha: pr.head.sha,
-        defaultBranch: repository.default_branch,
-        trusted: pr.head.repo?.id === repository.id,
-        htmlUrl: repository.html_url,
-      },
-      builds,
-    );
+    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, pr.number, pr.head.sha, pr.head.repo?.id), builds);
   };
 }
 
@@ -35,19 +23,6 @@ export function onCheckRunRerequested(builds?: PullRequestBuildDeps) {
       context.log.info({ checkRun: run.id }, 'rerequested check run has no pull request in this repository');
       return;
     }
-    await checkPullRequest(
-      context.octokit,
-      context.log,
-      {
-        owner: repository.owner.login,
-        repo: repository.name,
-        number: pr.number,
-        headSha: run.head_sha,
-        defaultBranch: repository.default_branch,
-        trusted: pr.head.repo.id === repository.id,
-        htmlUrl: repository.html_url,
-      },
-      builds,
-    );
+    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, pr.number, run.head_sha, pr.head.repo.id), builds);
   };
 }
