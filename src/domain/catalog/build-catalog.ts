@@ -10,6 +10,7 @@ import type { Catalog, CatalogImage, ImageFolder, ParentLink, SourceFile } from 
 
 type CatalogConfig = Pick<Config, 'catalog' | 'registry' | 'prefix' | 'registryArg'>;
 
+const utf8 = new TextDecoder();
 const imageNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Reads every image folder into the catalog model. Pure: bad input becomes findings, never a throw. */
@@ -98,7 +99,7 @@ function readMetadata(source: SourceFile, file: string, report: Report): ImageMe
   }
   let data: unknown;
   try {
-    const text = new TextDecoder().decode(source.bytes);
+    const text = utf8.decode(source.bytes);
     data = parseSimpleYaml(text) ?? parseYaml(text) ?? {};
   } catch (error) {
     report('DY019', 1, `\`${file}\` is not valid YAML: ${(error as Error).message.split('\n')[0]}`, file);

@@ -3,6 +3,9 @@ import type { ReadProblem } from './read-dockerfile.ts';
 /** Dockerfiles larger than this are refused: an agent image's recipe is never this big by intent. */
 export const maxDockerfileBytes = 1024 * 1024;
 
+// One decoder for every file: creating one costs more than decoding a small Dockerfile.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Turns a Dockerfile's bytes into text, or a problem saying why they are not a Dockerfile. */
 export function decodeDockerfile(bytes: Uint8Array): { text: string } | { problem: ReadProblem } {
   if (bytes.byteLength > maxDockerfileBytes) {
@@ -17,7 +20,7 @@ export function decodeDockerfile(bytes: Uint8Array): { text: string } | { proble
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = strictUtf8.decode(bytes);
   } catch {
     text = '\u0000';
   }

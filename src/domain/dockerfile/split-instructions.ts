@@ -27,7 +27,8 @@ const heredocKeywords = new Set(['RUN', 'COPY', 'ADD']);
  * It never throws: text that is not an instruction still becomes one, and the reader judges it.
  */
 export function splitInstructions(text: string): SplitResult {
-  const lines = text.split(/\r?\n/);
+  // Lines keep a trailing `\r` from CRLF files; every use below trims or ignores trailing white space.
+  const lines = text.split('\n');
   let escape = '\\';
   let index = 0;
 
@@ -40,8 +41,8 @@ export function splitInstructions(text: string): SplitResult {
   const instructions: RawInstruction[] = [];
   while (index < lines.length) {
     const first = lines[index] ?? '';
-    const trimmed = first.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) {
+    const indent = firstNonBlank(first);
+    if (indent === -1 || first.charCodeAt(indent) === hash) {
       index++;
       continue;
     }
@@ -51,7 +52,7 @@ export function splitInstructions(text: string): SplitResult {
     for (;;) {
       const stripped = current.trimEnd();
       const continued = endsWithEscape(stripped, escape);
-      body += continued ? stripped.slice(0, -1) : current;
+      body += continued ? stripped.slice(0, -1) : stripped;
       index++;
       if (!continued) break;
       // Skip comment and blank lines inside a continuation, as BuildKit does.
@@ -77,9 +78,20 @@ function endsWithEscape(stripped: string, escape: string): boolean {
   return !stripped.trimStart().startsWith('#');
 }
 
+const hash = 35;
+
+/** Index of the first character that is not a space or tab, or -1 for a blank line. */
+function firstNonBlank(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (code !== 32 && code !== 9 && code !== 13) return i;
+  }
+  return -1;
+}
+
 function isSkippableInContinuation(line: string): boolean {
-  const trimmed = line.trim();
-  return trimmed === '' || trimmed.startsWith('#');
+  const start = firstNonBlank(line);
+  return start === -1 || line.charCodeAt(start) === hash;
 }
 
 /** Returns the index after the heredoc bodies that an instruction opens, if any. */
@@ -92,7 +104,8 @@ function skipHeredocs(keyword: string, args: string, lines: string[], index: num
     while (next < lines.length) {
       const candidate = lines[next] ?? '';
       next++;
-      if ((stripTabs ? candidate.replace(/^\t+/, '') : candidate) === terminator) break;
+      const line = candidate.endsWith('\r') ? candidate.slice(0, -1) : candidate;
+      if ((stripTabs ? line.replace(/^\t+/, '') : line) === terminator) break;
     }
   }
   return next;

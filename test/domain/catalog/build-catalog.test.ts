@@ -237,10 +237,10 @@ describe('buildCatalog', () => {
     });
 
     it('reports a bad field value (DY019), naming the field', () => {
-      const catalog = buildCatalog([folder('python', fromUpstream(agentParent), 'label: two words\n')], config);
+      const catalog = buildCatalog([folder('python', fromUpstream(agentParent), 'label: python && linux\n')], config);
 
       expect(catalog.findings).toEqual([
-        error('python', 'images/python/image.yml', 1, 'DY019', '`images/python/image.yml`: label: must be one Jenkins label word (letters, digits, _ . -)'),
+        error('python', 'images/python/image.yml', 1, 'DY019', '`images/python/image.yml`: label: must be Jenkins label words (letters, digits, _ . -) separated by single spaces'),
       ]);
     });
 

@@ -118,7 +118,7 @@ describe('concludeCheck', () => {
     const folders = [
       ...seedFolders(),
       folder('unrelated', fromUpstream('debian'), 'colour: blue\n'),
-    ].map((image) => (image.name === 'boto3' ? { ...image, metadata: { kind: 'file' as const, bytes: new TextEncoder().encode('label: a b\n') } } : image));
+    ].map((image) => (image.name === 'boto3' ? { ...image, metadata: { kind: 'file' as const, bytes: new TextEncoder().encode('label: a && b\n') } } : image));
     const outcome = conclude(ok({ ...warning, line: 9 }, warning), 'warning', folders);
 
     expect(outcome.findings.map((finding) => [finding.file, finding.line, finding.rule])).toEqual([
