@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { mockComments, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
-import { capture, contents, FakeRepository, payload, startHarness, type Harness } from './harness.ts';
+import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
+import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, startHarness, type Harness } from './harness.ts';
 
 let harness: Harness;
 let tokenMocked = false;
@@ -52,8 +53,10 @@ function mockCheckStart(h: Harness, repo: FakeRepository) {
   return { updates, comments };
 }
 
-async function mockBuildDownloads(h: Harness, repo: FakeRepository): Promise<void> {
-  h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: 'master' }).reply(404, { message: 'Not Found' });
+async function mockBuildDownloads(h: Harness, repo: FakeRepository, trivyIgnore?: string): Promise<void> {
+  const ignore = h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: 'master' });
+  if (trivyIgnore === undefined) ignore.reply(404, { message: 'Not Found' });
+  else ignore.reply(200, contents(trivyIgnore));
   await repo.mockTarball(h.github);
 }
 
@@ -118,5 +121,44 @@ describe('pull request builds', () => {
     expectAllRequestsMade(h);
     expect(approved.comments[0]?.body).toContain('### Build and scan');
     expect(approved.comments[0]?.body).toContain('CVE-2099-0001');
+  }, 600_000);
+
+  it('reuses the pull request\'s build on merge when the inputs are the same, instead of building again', async () => {
+    const h = harness;
+    const builds = h.services.builds;
+    if (!builds) throw new Error('the harness wires builds');
+    const built: string[] = [];
+    const buildImage = builds.ports.buildImage;
+    builds.ports.buildImage = async (request) => {
+      built.push(request.image);
+      return buildImage(request);
+    };
+    try {
+      // The tar advisory is waived, so the pull request's build passes the gate and may be reused.
+      const withWaiver = { ...files(h), '.trivyignore': 'CVE-2099-0001\n' };
+      const head = new FakeRepository(headSha, withWaiver);
+      const { updates } = mockCheckStart(h, head);
+      await mockBuildDownloads(h, head, 'CVE-2099-0001\n');
+      await h.probot.receive({ id: 'r1', name: 'pull_request', payload: payload('pull_request', 'reopened') } as never);
+      expectAllRequestsMade(h);
+      expect(updates[0]?.conclusion).toBe('success');
+      expect(built).toEqual(['base']);
+
+      const merge = new FakeRepository('9999999999999999999999999999999999999999', withWaiver);
+      const publish = await mockPublishRequests(h, merge, '8888888888888888888888888888888888888888', [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+      await h.probot.receive({ id: 'r2', name: 'push', payload: pushEvent('8888888888888888888888888888888888888888', merge.sha) } as never);
+      await h.services.queue.idle();
+      expectAllRequestsMade(h);
+      expect(publish.updates[0]?.output.title).toBe('Dockyard: published 1 image');
+      expect(built).toEqual(['base']);
+      const auth = { registry: h.ci.host, username: h.ci.user, password: h.ci.password };
+      const base = await readTag(h.ci.url, auth, `${h.prefix}/base`, `sha-${merge.sha}`);
+      if (base?.kind !== 'image') throw new Error('base must be published');
+      // The reused image says which commit built it.
+      const labels = (await readImageConfig(h.ci.url, auth, `${h.prefix}/base`, base.configDigest)).config?.Labels ?? {};
+      expect(labels['org.opencontainers.image.revision']).toBe(headSha);
+    } finally {
+      builds.ports.buildImage = buildImage;
+    }
   }, 600_000);
 });
