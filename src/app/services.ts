@@ -2,7 +2,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import type { Probot } from 'probot';
 import { buildImage } from '../adapters/docker/build-image.ts';
-import { hasImage, pullImage, tagImage } from '../adapters/docker/image-store.ts';
+import { hasImage, pullImage, tagImage, untagImage } from '../adapters/docker/image-store.ts';
 import { createEcrClient } from '../adapters/ecr/create-ecr-client.ts';
 import { ensureRepository } from '../adapters/ecr/ensure-repository.ts';
 import { getRegistryAuth } from '../adapters/ecr/registry-auth.ts';
@@ -100,6 +100,7 @@ function buildPorts({ env, docker }: Engines): BuildPorts {
   return {
     buildImage: (request) => buildImage(docker, request),
     tagImage: (image, reference) => tagImage(docker, image, reference),
+    untagImage: (reference) => untagImage(docker, reference),
     pullImage: (reference, credentials) => pullImage(docker, reference, credentials),
     hasImage: (image) => hasImage(docker, image),
     scanImage: (request) => scanImage(request, trivy),

@@ -67,30 +67,46 @@ export async function buildImages(run: BuildRun): Promise<Map<string, ImageBuild
   const results = new Map<string, ImageBuild>();
   const runRegistry = `dockyard.local/r${run.commit.slice(0, 12)}${Math.random().toString(36).slice(2, 8)}`;
   const resolved = new Map<string, string>();
+  const runTags: string[] = [];
+
+  const tagForRun = async (imageId: string, name: string) => {
+    const reference = `${runRegistry}/${run.config.prefix}/${name}:${movingTag}`;
+    await run.ports.tagImage(imageId, reference);
+    runTags.push(reference);
+  };
 
   const resolveParent = async (name: string): Promise<string | undefined> => {
     // A parent this change affects must come from this run; if it did not build, neither can its children.
     if (run.analysis.affected.has(name)) return results.get(name)?.imageId;
     const cached = resolved.get(name);
     if (cached) return cached;
-    const published = `${catalogRepository(run.config, name)}:${movingTag}`;
-    const imageId = await run.ports.pullImage(published, run.credentials);
+    const imageId = await run.ports.pullImage(`${catalogRepository(run.config, name)}:${movingTag}`, run.credentials);
     if (imageId) {
-      await run.ports.tagImage(imageId, `${runRegistry}/${run.config.prefix}/${name}:${movingTag}`);
+      await tagForRun(imageId, name);
       resolved.set(name, imageId);
     }
     return imageId ?? undefined;
   };
 
-  for (const level of run.analysis.plan) {
-    await forEachLimited(level, run.config.build.concurrency, async (name) => {
-      const reason = run.skip?.get(name);
-      const result = reason ? { name, status: 'skipped' as const, reason } : await buildOne(run, name, runRegistry, resolveParent);
-      results.set(name, result);
-      if (result.imageId) await run.ports.tagImage(result.imageId, `${runRegistry}/${run.config.prefix}/${name}:${movingTag}`);
-    });
+  try {
+    for (const level of run.analysis.plan) {
+      await forEachLimited(level, run.config.build.concurrency, async (name) => {
+        const reason = run.skip?.get(name);
+        const result = reason ? { name, status: 'skipped' as const, reason } : await buildOne(run, name, runRegistry, resolveParent);
+        results.set(name, result);
+        if (result.imageId) await tagForRun(result.imageId, name);
+      });
+    }
+  } finally {
+    // Run-local names only serve this run's FROM lines; each build keeps its stable `builds` tag.
+    for (const reference of runTags) await run.ports.untagImage(reference);
   }
   return results;
+}
+
+/** The stable local name of a build, by its inputs: what a later identical build reuses. */
+export function buildReference(name: string, inputHash: string): string {
+  return `dockyard.local/builds/${name}:${inputHash.slice(0, 20)}`;
 }
 
 async function buildOne(
@@ -164,6 +180,7 @@ async function buildOne(
     }
     imageId = result.imageId;
     builder = result.builder;
+    await run.ports.tagImage(imageId, buildReference(name, inputHash));
   }
 
   const scan = await run.ports.scanImage({

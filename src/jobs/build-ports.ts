@@ -6,6 +6,8 @@ export interface BuildPorts {
   buildImage(request: BuildRequest): Promise<BuildResult>;
   /** Adds a tag to a local image. */
   tagImage(imageId: string, reference: string): Promise<void>;
+  /** Removes a tag; the image stays while another tag names it. */
+  untagImage(reference: string): Promise<void>;
   /** Pulls an image; the local image ID, or null when the registry has no such image. */
   pullImage(reference: string, credentials: readonly RegistryCredential[]): Promise<string | null>;
   scanImage(request: ScanRequest): Promise<ScanResult>;

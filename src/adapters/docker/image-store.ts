@@ -23,6 +23,15 @@ export async function tagImage(docker: Dockerode, image: string, reference: stri
   await docker.getImage(image).tag({ repo: hasTag ? reference.slice(0, colon) : reference, tag: hasTag ? reference.slice(colon + 1) : 'latest' });
 }
 
+/** Removes one tag; the engine keeps the image while another tag names it. A missing tag is fine. */
+export async function untagImage(docker: Dockerode, reference: string): Promise<void> {
+  try {
+    await docker.getImage(reference).remove({ noprune: true });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+}
+
 /**
  * Pulls an image with the credentials of its registry host; returns the local image ID, or null when
  * the registry has no such image. Any other failure is an OutsideError (retryable).
