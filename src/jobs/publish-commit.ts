@@ -18,7 +18,7 @@ import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
 import { concludeCheck } from '../domain/check/conclude-check.ts';
 import { movingTag, publishTags } from '../domain/publish/tag-scheme.ts';
 import { publishCommentMarker, renderPublish, type ImagePublish } from '../domain/report/render-publish.ts';
-import { OutsideError } from '../errors.ts';
+import { isRetryable, OutsideError } from '../errors.ts';
 import { redact } from '../logging/secrets.ts';
 import { buildImages, type ImageBuild } from './build-images.ts';
 import type { BuildPorts } from './build-ports.ts';
@@ -86,6 +86,8 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
   const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-publish-'));
   const results: ImagePublish[] = [];
+  // Images whose publish failed for an outside reason: the job is retried for them.
+  const retry: string[] = [];
   try {
     const outcome = concludeCheck(analysis, { status: 'skipped' }, config);
     const blockedByPolicy = new Set([...outcome.failing].map((finding) => finding.image).filter((name) => name !== undefined));
@@ -104,6 +106,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
       mirrors: deps.mirrors,
       credentials: [{ registry: auth.registry, username: auth.username, password: auth.password }],
       compareWithPublished: false,
+      skip: new Map([...blockedByPolicy].map((name) => [name, 'the parent policy fails for it on the default branch'])),
       ...(trivyIgnore ? { trivyIgnore: Buffer.from(trivyIgnore).toString('utf8') } : {}),
       ports: deps.build,
       store,
@@ -115,7 +118,8 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
         results.push(publishedFromRecord(store, fullName, job.after, name));
         continue;
       }
-      const result = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByPolicy.has(name));
+      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByPolicy.has(name));
+      if (retryable) retry.push(name);
       store.recordPublish({
         repo: fullName,
         commit: job.after,
@@ -153,7 +157,6 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     await rm(workspace, { recursive: true, force: true });
   }
   const report = renderPublish(results, job.after);
-  const retry = results.filter((result) => retryableFailures.delete(result.name)).map((result) => result.name);
   await completeCheckRun(octokit, repo, checkRun.id, { conclusion: report.conclusion, title: report.title, summary: report.body, annotationBatches: [] });
   for (const number of await pullRequestsOfCommit(octokit, repo, job.after)) {
     await upsertStickyComment(octokit, repo, number, publishCommentMarker, `${publishCommentMarker}\n${report.body}\n`);
@@ -171,8 +174,8 @@ async function publishImage(
   tags: string[],
   auth: PushAuth,
   blockedByPolicy: boolean,
-): Promise<ImagePublish> {
-  const blocked = (reason: string): ImagePublish => ({ name, status: 'blocked', reason });
+): Promise<{ result: ImagePublish; retryable: boolean }> {
+  const blocked = (reason: string) => ({ result: { name, status: 'blocked' as const, reason }, retryable: false });
   if (blockedByPolicy) return blocked('the parent policy fails for this image on the default branch (see the check run).');
   if (!build) return blocked('it was not built.');
   if (build.status === 'failed' || build.status === 'refused' || build.status === 'skipped') {
@@ -196,15 +199,11 @@ async function publishImage(
       if (pushed.outcome === 'pushed') replay = false;
     }
     await publish.pushMovingTag(imageId, repositoryName, movingTag, auth);
-    return { name, status: replay ? 'already-published' : 'published', repository, tags, digest };
+    return { result: { name, status: replay ? 'already-published' : 'published', repository, tags, digest }, retryable: false };
   } catch (error) {
-    if (error instanceof OutsideError) retryableFailures.add(name);
-    return { name, status: 'failed', repository, reason: redact((error as Error).message) };
+    return { result: { name, status: 'failed', repository, reason: redact((error as Error).message) }, retryable: isRetryable(error) };
   }
 }
-
-// Images whose publish failed for an outside reason in the current process; the job is retried for them.
-const retryableFailures = new Set<string>();
 
 function publishedFromRecord(store: StateStore, repo: string, commit: string, name: string): ImagePublish {
   const record = store.publishOf(repo, commit, name);
