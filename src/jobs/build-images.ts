@@ -1,32 +1,21 @@
 import path from 'node:path';
 import type { BuilderKind, Mirror, RegistryCredential } from '../adapters/docker/types.ts';
-import type { ScanResult, Vulnerability } from '../adapters/trivy/types.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
 import type { Config } from '../config/schema.ts';
 import { buildInputHash } from '../domain/build/input-hash.ts';
 import { imageLabels } from '../domain/build/image-labels.ts';
 import { catalogBuildArgs, catalogRepository } from '../domain/catalog/catalog-reference.ts';
 import type { CatalogAnalysis } from '../domain/check/analyze-catalog.ts';
-import { gateScan, type ScanGate } from '../domain/scan/gate-scan.ts';
+import type { BuildView } from '../domain/report/render-builds.ts';
+import { gateScan } from '../domain/scan/gate-scan.ts';
 import { movingTag } from '../domain/publish/tag-scheme.ts';
 import type { BuildPorts } from './build-ports.ts';
 
-/** How one image fared in a build run. */
-export interface ImageBuild {
-  name: string;
-  status: 'built' | 'reused' | 'failed' | 'refused' | 'skipped';
+/** How one image fared in a build run: what the report shows, plus the image and its inputs. */
+export interface ImageBuild extends BuildView {
   imageId?: string;
   inputHash?: string;
   builder?: BuilderKind;
-  /** Why it failed, was refused or skipped, in words for the report. */
-  reason?: string;
-  step?: string;
-  logTail?: string[];
-  file?: string;
-  scan?: ScanResult;
-  gate?: ScanGate;
-  /** Vulnerabilities of the published image, when one exists, to compare against. */
-  published?: Vulnerability[];
 }
 
 export interface BuildRun {

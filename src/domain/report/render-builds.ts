@@ -8,12 +8,17 @@ export interface BuildView {
   name: string;
   status: 'built' | 'reused' | 'failed' | 'refused' | 'skipped';
   builder?: string;
+  /** Why it failed, was refused or skipped, in words for the report. */
   reason?: string;
+  /** The failing build step, e.g. `[2/3] RUN make`. */
   step?: string;
+  /** The last lines of the build's output. */
   logTail?: string[];
+  /** The file a refused context names. */
   file?: string;
   scan?: ScanResult;
   gate?: ScanGate;
+  /** Vulnerabilities of the published image, when one exists, to compare against. */
   published?: Vulnerability[];
 }
 
