@@ -1,10 +1,10 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { captureOutput } from './capture-output.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -29,17 +29,9 @@ async function copyOfCatalog(): Promise<string> {
 }
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, sink((text) => (stdout += text)) as never, sink((text) => (stderr += text)) as never);
-  return { code, stdout, stderr };
+  const output = captureOutput();
+  const code = await main(args, output.out as never, output.err as never);
+  return { code, stdout: output.stdout(), stderr: output.stderr() };
 }
 
 async function git(dir: string, ...args: string[]): Promise<void> {

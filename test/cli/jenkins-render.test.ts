@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushImage } from '../../src/adapters/registry/push-image.ts';
-import { jenkinsRender, type OutputStreams } from '../../src/cli/jenkins-render.ts';
+import { jenkinsRender } from '../../src/cli/jenkins-render.ts';
 import { main } from '../../src/cli/main.ts';
 import { buildImage, ciRegistry, removeImages } from '../adapters/registry/ci-registry.ts';
+import { captureOutput } from './capture-output.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dirs: string[] = [];
@@ -53,21 +53,8 @@ async function copyOfCatalog(extra = '', where: { registry?: string; prefix?: st
   return dir;
 }
 
-function capture(): OutputStreams & { stdout: () => string; stderr: () => string } {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  return { out: sink((text) => (stdout += text)), err: sink((text) => (stderr += text)), stdout: () => stdout, stderr: () => stderr };
-}
-
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const streams = capture();
+  const streams = captureOutput();
   const code = await main(args, streams.out as never, streams.err as never);
   return { code, stdout: streams.stdout(), stderr: streams.stderr() };
 }
@@ -106,7 +93,7 @@ describe('dockyard jenkins render', () => {
     );
     const digests: Record<string, string> = { base: `sha256:${'a1'.repeat(32)}`, python: `sha256:${'b2'.repeat(32)}` };
     const asked: string[] = [];
-    const streams = capture();
+    const streams = captureOutput();
 
     await jenkinsRender(dir, {}, streams, async (name) => {
       asked.push(name);
@@ -190,7 +177,7 @@ jenkins:
 
   it('with --cloud prints that cloud\'s document alone', async () => {
     const dir = await copyOfCatalog(jenkinsSection);
-    const streams = capture();
+    const streams = captureOutput();
 
     await jenkinsRender(dir, { cloud: 'local-agents' }, streams, async (name) => (name === 'base' ? `sha256:${'c3'.repeat(32)}` : undefined));
 

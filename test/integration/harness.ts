@@ -278,3 +278,21 @@ export function pushEvent(before: string, after: string) {
   return event;
 }
 
+
+/**
+ * `.github/dockyard.yml` for a test repository: this run's registry and prefix, the inbound-agent
+ * stand-in approved with a digest pin, then any further lines.
+ */
+export function testConfig(h: Harness, ...more: string[]): string {
+  return [
+    'catalog: images',
+    `registry: ${h.ci.host}`,
+    `prefix: ${h.prefix}`,
+    'parents:',
+    '  approved:',
+    '    - pattern: docker.io/jenkins/inbound-agent',
+    '      requireDigest: true',
+    ...more,
+    '',
+  ].join('\n');
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
-import { FakeRepository, mockPublishRequests, pushEvent, startHarness, zero, type Harness } from './harness.ts';
+import { FakeRepository, mockPublishRequests, pushEvent, startHarness, testConfig, zero, type Harness } from './harness.ts';
 
 let harness: Harness;
 
@@ -15,24 +15,9 @@ afterAll(async () => {
 const first = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const second = '7a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
 
-function config(prefix: string, registry: string): string {
-  return [
-    'catalog: images',
-    `registry: ${registry}`,
-    `prefix: ${prefix}`,
-    'parents:',
-    '  approved:',
-    '    - pattern: docker.io/jenkins/inbound-agent',
-    '      requireDigest: true',
-    'scan:',
-    '  failOn: [CRITICAL]',
-    '',
-  ].join('\n');
-}
-
 function catalog(h: Harness, baseNote: string): Record<string, string> {
   return {
-    '.github/dockyard.yml': config(h.prefix, h.ci.host),
+    '.github/dockyard.yml': testConfig(h, 'scan:', '  failOn: [CRITICAL]'),
     // A waiver for the fixture advisory on tar, so the gate lets the images through.
     '.trivyignore': 'CVE-2099-0001\n',
     'images/base/Dockerfile': `FROM ${h.upstream}\nUSER root\nRUN echo "${baseNote}" > /etc/agent-base\nUSER jenkins\n`,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { mockComments, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
 import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
-import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, startHarness, type Harness } from './harness.ts';
+import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, startHarness, testConfig, type Harness } from './harness.ts';
 
 let harness: Harness;
 let tokenMocked = false;
@@ -19,16 +19,7 @@ const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
 function files(h: Harness): Record<string, string> {
   return {
-    '.github/dockyard.yml': [
-      'catalog: images',
-      `registry: ${h.ci.host}`,
-      `prefix: ${h.prefix}`,
-      'parents:',
-      '  approved:',
-      '    - pattern: docker.io/jenkins/inbound-agent',
-      '      requireDigest: true',
-      '',
-    ].join('\n'),
+    '.github/dockyard.yml': testConfig(h),
     'images/base/Dockerfile': `FROM ${h.upstream}\nUSER root\nRUN echo base > /etc/agent-base\nUSER jenkins\n`,
   };
 }

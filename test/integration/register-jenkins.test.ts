@@ -4,7 +4,7 @@ import { start, type JenkinsSim } from '../jenkins-sim/jenkins-sim.ts';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { readTag } from '../../src/adapters/registry/read-manifest.ts';
 import { repoPath } from '../mocks/github-api.ts';
-import { capture, contents, FakeRepository, mockPublishRequests, pushEvent, startHarness, zero, type Harness } from './harness.ts';
+import { capture, contents, FakeRepository, mockPublishRequests, pushEvent, startHarness, testConfig, zero, type Harness } from './harness.ts';
 
 const processEnv: NodeJS.ProcessEnv = {
   JENKINS_API_TOKEN: 'api-token-0123456789',
@@ -38,14 +38,8 @@ const commits = ['1111111111111111111111111111111111111111', '222222222222222222
 
 function files(h: Harness, jenkinsUrl: string, withPython: boolean, baseNote = 'one'): Record<string, string> {
   const result: Record<string, string> = {
-    '.github/dockyard.yml': [
-      'catalog: images',
-      `registry: ${h.ci.host}`,
-      `prefix: ${h.prefix}`,
-      'parents:',
-      '  approved:',
-      '    - pattern: docker.io/jenkins/inbound-agent',
-      '      requireDigest: true',
+    '.github/dockyard.yml': testConfig(
+      h,
       'scan:',
       '  failOn: []',
       'jenkins:',
@@ -61,8 +55,7 @@ function files(h: Harness, jenkinsUrl: string, withPython: boolean, baseNote = '
       '      name: agents',
       '      dockerHost:',
       '        uri: unix:///var/run/docker.sock',
-      '',
-    ].join('\n'),
+    ),
     'images/base/Dockerfile': `FROM ${h.upstream}\nUSER root\nRUN echo ${baseNote} > /etc/agent-base\nUSER jenkins\n`,
     'images/base/image.yml': 'label: base\n',
   };
