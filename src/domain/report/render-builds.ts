@@ -1,4 +1,5 @@
-import type { ScanResult, Vulnerability } from '../../adapters/trivy/types.ts';
+import type { ScanResult } from '../scan/scan-result.ts';
+import type { Vulnerability } from '../scan/vulnerability.ts';
 import { compareScans } from '../scan/compare-scans.ts';
 import type { ScanGate } from '../scan/gate-scan.ts';
 import { renderScanMarkdown } from '../scan/render-scan.ts';

@@ -1,4 +1,4 @@
-import type { Vulnerability } from '../../adapters/trivy/types.ts';
+import type { Vulnerability } from './vulnerability.ts';
 import { sortVulnerabilities } from './order-vulnerabilities.ts';
 
 /** What a change does to an image's vulnerabilities, compared with the published image. */

@@ -1,4 +1,4 @@
-import type { Vulnerability, VulnerabilitySeverity } from '../../adapters/trivy/types.ts';
+import type { Vulnerability, VulnerabilitySeverity } from './vulnerability.ts';
 import { countBySeverity, sortVulnerabilities } from './order-vulnerabilities.ts';
 
 /** Whether a scan passes the security gate, and what blocks it. */

@@ -1,4 +1,4 @@
-import type { Vulnerability, VulnerabilitySeverity } from '../../adapters/trivy/types.ts';
+import type { Vulnerability, VulnerabilitySeverity } from './vulnerability.ts';
 
 /** Every severity, most severe first: the order of counts, tables and gates. */
 export const severities: readonly VulnerabilitySeverity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];

@@ -1,4 +1,4 @@
-import type { Vulnerability, VulnerabilitySeverity } from '../../adapters/trivy/types.ts';
+import type { Vulnerability, VulnerabilitySeverity } from './vulnerability.ts';
 import type { ScanComparison } from './compare-scans.ts';
 import { countBySeverity, severities, sortVulnerabilities } from './order-vulnerabilities.ts';
 
