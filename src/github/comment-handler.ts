@@ -1,11 +1,8 @@
 import type { Context } from 'probot';
 import { canApproveBuilds } from '../adapters/github/compare-commits.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
-import { checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
+import { buildCommand, checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
 import { pullRequestJob } from './pull-request-job.ts';
-
-/** The comment that approves building a fork's pull request head. */
-export const buildCommand = '/dockyard build';
 
 /**
  * issue_comment created on a pull request with `/dockyard build`: if the author may write to the

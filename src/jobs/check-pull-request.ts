@@ -8,7 +8,6 @@ import type { StateStore } from '../adapters/state/state-store.ts';
 import type { ImageFolder } from '../domain/catalog/types.ts';
 import type { CheckOutcome } from '../domain/check/conclude-check.ts';
 import { buildFails, renderBuilds, type BuildState } from '../domain/report/render-builds.ts';
-import { buildCommand } from '../github/comment-handler.ts';
 import { buildImages } from './build-images.ts';
 import type { BuildPorts } from './build-ports.ts';
 import type { PushAuth } from './publish-ports.ts';
@@ -27,6 +26,9 @@ import { renderConfigError } from '../domain/report/render-config-error.ts';
 import { ConfigError } from '../errors.ts';
 import { checkCatalog } from './check-catalog.ts';
 import { hadolintConfigFiles } from './lint-dockerfiles.ts';
+
+/** The comment that approves building a fork's pull request head. */
+export const buildCommand = '/dockyard build';
 
 /** The pull request to check, as a handler extracts it from an event. */
 export interface PullRequestJob extends RepoCoordinates {
