@@ -1,4 +1,5 @@
 import { expandWord, splitWords, type Variables } from './expand-words.ts';
+import { defaultFrontend, type DockerfileFrontend } from './frontend.ts';
 import { parseImageReference, type ImageReference } from './image-reference.ts';
 import { splitInstructions, type RawInstruction } from './split-instructions.ts';
 
@@ -35,7 +36,19 @@ export interface ReadProblem {
   message: string;
 }
 
+/** Parser directives at the top of the file, as the frontend reads them. */
+export interface Directives {
+  escape: string;
+  /** `# syntax=<image>`: the frontend image BuildKit would pull and hand the build to. */
+  syntax?: { image: string; line: number };
+  /** `# check=…` (frontends that have it), as written. */
+  check?: string;
+}
+
 export interface DockerfileModel {
+  /** The frontend whose rules this reading follows. */
+  frontend: DockerfileFrontend;
+  directives: Directives;
   stages: Stage[];
   uses: ImageUse[];
   problems: ReadProblem[];
@@ -55,6 +68,8 @@ const platformArgs: [string, string][] = [
 /** Options for reading: build args Dockyard passes, which override ARG defaults before FROM. */
 export interface ReadOptions {
   buildArgs?: Readonly<Record<string, string>>;
+  /** Which frontend's rules to read by; `defaultFrontend` when absent. */
+  frontend?: DockerfileFrontend;
 }
 
 /**
@@ -62,8 +77,14 @@ export interface ReadOptions {
  * what it cannot make sense of becomes a problem with a line number.
  */
 export function readDockerfile(text: string, options: ReadOptions = {}): DockerfileModel {
-  const model: DockerfileModel = { stages: [], uses: [], problems: [] };
   const { escape, instructions } = splitInstructions(text);
+  const model: DockerfileModel = {
+    frontend: options.frontend ?? defaultFrontend,
+    directives: readDirectives(text, escape),
+    stages: [],
+    uses: [],
+    problems: [],
+  };
   const globals = new Map<string, string | undefined>(platformArgs);
   const buildArgs = options.buildArgs ?? {};
 
@@ -238,4 +259,19 @@ function resolveSource(
     });
   }
   return { kind: 'invalid', text };
+}
+
+/** `# syntax=` as the frontend detects it: among the leading directive lines, the first word of its value. */
+function readDirectives(text: string, escape: string): Directives {
+  const directives: Directives = { escape };
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const match = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(lines[index] ?? '');
+    if (!match) break;
+    const name = match[1]?.toLowerCase();
+    const value = match[2] ?? '';
+    if (name === 'syntax') directives.syntax = { image: value.split(' ')[0] ?? value, line: index + 1 };
+    else if (name === 'check') directives.check = value;
+  }
+  return directives;
 }
