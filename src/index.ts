@@ -1,5 +1,7 @@
 import type { ApplicationFunctionOptions, Probot } from 'probot';
+import { writeSync } from 'node:fs';
 import { createServices, type Services } from './app/services.ts';
+import { checkWebhookSecret } from './config/webhook-secret.ts';
 import { onBuildCommand } from './github/comment-handler.ts';
 import { onCheckRunRerequested, onPullRequest } from './github/pull-request-handlers.ts';
 import { onPush } from './github/push-handler.ts';
@@ -11,6 +13,7 @@ import { serveCasc } from './server/serve-casc.ts';
  */
 export function createDockyard(services?: Services) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
+    if (!services) refuseInsecureStart(app);
     const { builds, queue, store, secrets } = services ?? createServices(app);
     options?.addHandler(serveCasc(store, secrets));
     app.on(
@@ -25,3 +28,16 @@ export function createDockyard(services?: Services) {
 }
 
 export default createDockyard();
+
+/** Ends the process before it listens when webhooks could be forged; warns loudly in development mode. */
+function refuseInsecureStart(app: Probot): void {
+  const check = checkWebhookSecret(process.env);
+  if (check.ok) {
+    if (check.development) {
+      app.log.warn('DOCKYARD_DEVELOPMENT_MODE=true: webhook signatures may use a public secret. Never run this way where others can reach the app.');
+    }
+    return;
+  }
+  writeSync(2, `dockyard: refusing to start: ${check.message}\n`);
+  process.exit(1);
+}
