@@ -8,6 +8,8 @@ export function onPullRequest(builds?: PullRequestBuildDeps) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     const { pull_request: pr, repository } = context.payload;
     if (pr.state !== 'open') return;
+    // GitHub's time of this event is when the head was first shown: approvals are judged against it.
+    builds?.store.recordHead(repository.full_name, pr.number, pr.head.sha, pr.updated_at);
     await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, pr.number, pr.head.sha, pr.head.repo?.id), builds);
   };
 }

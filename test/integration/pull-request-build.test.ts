@@ -94,6 +94,8 @@ describe('pull request builds', () => {
     comment.issue['number'] = 2;
     comment.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
     comment.comment.body = '/dockyard build';
+    // Written a minute after GitHub showed this head: the approval is for the commit the maintainer saw.
+    (comment.comment as Record<string, unknown>)['created_at'] = new Date(Date.parse(String((fork.pull_request as Record<string, unknown>)['updated_at'])) + 60_000).toISOString();
     h.github.get(`${repoPath}/collaborators/${comment.comment.user.login}/permission`).reply(200, { permission: 'read', role_name: 'read' });
     const replies: { body: string }[] = [];
     h.github.post(`${repoPath}/issues/2/comments`, capture(replies)).reply(201, { id: 9 });

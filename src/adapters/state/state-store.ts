@@ -80,6 +80,7 @@ export class StateStore {
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       CREATE TABLE IF NOT EXISTS approvals (repo TEXT, pr INTEGER, sha TEXT, approved_by TEXT, at TEXT, PRIMARY KEY (repo, pr, sha));
+      CREATE TABLE IF NOT EXISTS pr_heads (repo TEXT, pr INTEGER, sha TEXT, since TEXT, PRIMARY KEY (repo, pr, sha));
       CREATE TABLE IF NOT EXISTS builds (repo TEXT, image TEXT, input_hash TEXT, image_id TEXT, commit_sha TEXT, scan_passed INTEGER, at TEXT, PRIMARY KEY (repo, image, input_hash));
       CREATE TABLE IF NOT EXISTS publishes (repo TEXT, commit_sha TEXT, image TEXT, status TEXT, repository TEXT, tags TEXT, digest TEXT, error TEXT, at TEXT, PRIMARY KEY (repo, commit_sha, image));
       CREATE TABLE IF NOT EXISTS published_images (repo TEXT, image TEXT, repository TEXT, digest TEXT, label TEXT, overrides TEXT, commit_sha TEXT, at TEXT, PRIMARY KEY (repo, image));
@@ -92,6 +93,22 @@ export class StateStore {
     this.#db
       .prepare('INSERT OR REPLACE INTO approvals VALUES (?, ?, ?, ?, ?)')
       .run(approval.repo, approval.pr, approval.sha, approval.approvedBy, new Date().toISOString());
+  }
+
+  /**
+   * Records that a pull request's head was `sha` from `since` (GitHub's own timestamp of the event
+   * that showed it), keeping the earliest time seen for each head.
+   */
+  recordHead(repo: string, pr: number, sha: string, since: string): void {
+    this.#db
+      .prepare('INSERT INTO pr_heads VALUES (?, ?, ?, ?) ON CONFLICT (repo, pr, sha) DO UPDATE SET since = min(since, excluded.since)')
+      .run(repo, pr, sha, since);
+  }
+
+  /** Since when a pull request's head has been `sha`, as far as Dockyard has seen. */
+  headSince(repo: string, pr: number, sha: string): string | undefined {
+    const row = this.#db.prepare('SELECT since FROM pr_heads WHERE repo = ? AND pr = ? AND sha = ?').get(repo, pr, sha);
+    return row ? String(row['since']) : undefined;
   }
 
   /** Who approved building this exact head commit, if anyone. */

@@ -1,0 +1,150 @@
+import { generateKeyPairSync } from 'node:crypto';
+import examples from '@octokit/webhooks-examples';
+import nock from 'nock';
+import pino from 'pino';
+import { Probot, ProbotOctokit } from 'probot';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { StateStore } from '../../src/adapters/state/state-store.ts';
+import { decideApproval, parseBuildCommand } from '../../src/github/build-approval.ts';
+import { createDockyard } from '../../src/index.ts';
+import { JobQueue } from '../../src/jobs/job-queue.ts';
+import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
+import { api, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+
+type Example = Record<string, unknown>;
+
+function payload(event: string, action: string): Example {
+  const group = (examples as unknown as { name: string; examples: (Example & { action?: string; installation?: unknown })[] }[]).find((entry) => entry.name === event);
+  const found = group?.examples.find((example) => example.action === action && example.installation);
+  if (!found) throw new Error(`no ${event}.${action} example with an installation`);
+  return structuredClone(found);
+}
+
+const seen = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+const pushedLater = '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c';
+
+describe('parseBuildCommand', () => {
+  it('reads the bare command and the command with a commit', () => {
+    expect(parseBuildCommand('/dockyard build')).toEqual({});
+    expect(parseBuildCommand('  /dockyard build  ')).toEqual({});
+    expect(parseBuildCommand('/dockyard build EC26C3E')).toEqual({ sha: 'ec26c3e' });
+    expect(parseBuildCommand(`/dockyard build ${seen}`)).toEqual({ sha: seen });
+  });
+
+  it('ignores anything else', () => {
+    for (const body of ['/dockyard build abc', '/dockyard build please', 'please /dockyard build', '/dockyard', '/dockyard build ec26c3e now']) {
+      expect(parseBuildCommand(body), body).toBeUndefined();
+    }
+  });
+});
+
+describe('decideApproval', () => {
+  const store = new StateStore(':memory:');
+  store.recordHead('o/r', 2, seen, '2026-11-30T10:00:00Z');
+  store.recordHead('o/r', 2, pushedLater, '2026-11-30T10:05:00Z');
+  // A later event for the same head (reopened) does not move when it was first shown.
+  store.recordHead('o/r', 2, seen, '2026-11-30T11:00:00Z');
+  const request = { repo: 'o/r', pr: 2, commentedAt: '2026-11-30T10:03:00Z' };
+
+  it('approves the head that was already there when the comment was written', () => {
+    expect(decideApproval(store, { ...request, head: seen, command: {} })).toEqual({ approve: true, sha: seen });
+  });
+
+  it('refuses a head pushed after the comment was written, and says how to approve it', () => {
+    const decision = decideApproval(store, { ...request, head: pushedLater, command: {} });
+    expect(decision).toEqual({
+      approve: false,
+      reply: 'The head of this pull request is `0d1a26e`, which Dockyard cannot show was there when this approval was written, so nothing was built. Review `0d1a26e`, then comment `/dockyard build 0d1a26e` to build exactly that commit.',
+    });
+  });
+
+  it('refuses a head it has never seen, and a comment written in the same second as the push', () => {
+    expect(decideApproval(store, { ...request, head: 'f'.repeat(40), command: {} }).approve).toBe(false);
+    expect(decideApproval(store, { ...request, commentedAt: '2026-11-30T10:05:00Z', head: pushedLater, command: {} }).approve).toBe(false);
+  });
+
+  it('with a commit, approves exactly that commit while it is the head', () => {
+    expect(decideApproval(store, { ...request, head: pushedLater, command: { sha: '0d1a26e' } })).toEqual({ approve: true, sha: pushedLater });
+    const decision = decideApproval(store, { ...request, head: pushedLater, command: { sha: 'ec26c3e' } });
+    expect(decision).toEqual({
+      approve: false,
+      reply: '`ec26c3e` is not the head of this pull request any more: it is now `0d1a26e`. Review the new commits, then comment `/dockyard build 0d1a26e` to build them.',
+    });
+  });
+});
+
+describe('/dockyard build on a fork pull request', () => {
+  let probot: Probot;
+  let store: StateStore;
+  let github: nock.Scope;
+  let privateKey: string;
+  const unmatched: string[] = [];
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
+    privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  });
+
+  beforeEach(async () => {
+    probot = new Probot({
+      appId: 123,
+      privateKey,
+      Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+        ...options,
+        retry: { enabled: false },
+        throttle: { ...(options['throttle'] as object), enabled: false },
+      })),
+      logLevel: 'fatal',
+    });
+    store = new StateStore(':memory:');
+    // Builds are wired but never reached: every scenario here must stop before building.
+    const builds = { store } as unknown as PullRequestBuildDeps;
+    await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })), builds }), { cwd: process.cwd(), addHandler: () => undefined });
+    unmatched.length = 0;
+    github = nock(api);
+    mockInstallationToken(github);
+  });
+
+  afterEach(() => {
+    expect(unmatched).toEqual([]);
+    expect(github.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+  });
+
+  function comment(body: string, createdAt: string) {
+    const event = payload('issue_comment', 'created') as Example & { issue: Example; comment: Example & { user: { login: string } } };
+    event.issue['number'] = 2;
+    event.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
+    event.comment['body'] = body;
+    event.comment['created_at'] = createdAt;
+    return event;
+  }
+
+  it('does not approve a commit the fork pushed after the maintainer commented (or a redelivered old comment)', async () => {
+    store.recordHead('Codertocat/Hello-World', 2, seen, '2026-11-30T10:00:00Z');
+    store.recordHead('Codertocat/Hello-World', 2, pushedLater, '2026-11-30T10:05:00Z');
+    const event = comment('/dockyard build', '2026-11-30T10:03:00Z');
+    const login = event.comment.user.login;
+    github.get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
+    github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: pushedLater, repo: { id: 1 } } });
+    const replies: { body: string }[] = [];
+    github.post(`${repoPath}/issues/2/comments`, (body: { body: string }) => replies.push(body) > 0).reply(201, { id: 9 });
+
+    await probot.receive({ id: 'c1', name: 'issue_comment', payload: event } as never);
+
+    expect(replies.map((reply) => reply.body)).toEqual([
+      `@${login} The head of this pull request is \`0d1a26e\`, which Dockyard cannot show was there when this approval was written, so nothing was built. Review \`0d1a26e\`, then comment \`/dockyard build 0d1a26e\` to build exactly that commit.`,
+    ]);
+    expect(store.approvalFor('Codertocat/Hello-World', 2, pushedLater)).toBeUndefined();
+    expect(store.approvalFor('Codertocat/Hello-World', 2, seen)).toBeUndefined();
+  });
+
+  it('records when each head was first shown, by GitHub\'s time of the pull request event', async () => {
+    const event = payload('pull_request', 'synchronize') as Example & { pull_request: Example & { head: Example } };
+    github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(404, { message: 'Not Found' });
+    github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, []);
+    await probot.receive({ id: 'p1', name: 'pull_request', payload: event } as never);
+    expect(store.headSince('Codertocat/Hello-World', 2, String(event.pull_request.head['sha']))).toBe(event.pull_request['updated_at']);
+  });
+});
