@@ -1,8 +1,9 @@
 import type { Config } from '../config/schema.ts';
-import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
+import { analyzeCatalog, type CatalogAnalysis } from '../domain/check/analyze-catalog.ts';
 import type { ChangedPath } from '../domain/check/changed-images.ts';
-import { concludeCheck, type CheckOutcome } from '../domain/check/conclude-check.ts';
+import { concludeCheck, type CheckOutcome, type LintOutcome } from '../domain/check/conclude-check.ts';
 import type { ImageFolder } from '../domain/catalog/types.ts';
+import type { DockerfileFrontend } from '../domain/dockerfile/frontend.ts';
 import { lintDockerfiles } from './lint-dockerfiles.ts';
 
 export interface CheckCatalogInput {
@@ -10,6 +11,8 @@ export interface CheckCatalogInput {
   folders: readonly ImageFolder[];
   changes: readonly ChangedPath[] | 'all';
   hadolintConfig?: { path: string; bytes: Uint8Array };
+  /** The frontend that builds Dockerfiles without `# syntax=`; `defaultFrontend` when absent. */
+  frontend?: DockerfileFrontend;
   /** Lints the given Dockerfiles; injectable so callers can run hadolint elsewhere. */
   lint?: typeof lintDockerfiles;
 }
@@ -19,7 +22,15 @@ export interface CheckCatalogInput {
  * 1. read the catalog, graph and parent policy; 2. lint the changed Dockerfiles; 3. conclude.
  */
 export async function checkCatalog(input: CheckCatalogInput): Promise<CheckOutcome> {
-  const analysis = analyzeCatalog(input.folders, input.changes, input.config);
+  const analysis = analyzeCatalog(input.folders, input.changes, input.config, input.frontend ? { frontend: input.frontend } : {});
+  return concludeCheck(analysis, await lintChanged(analysis, input), input.config);
+}
+
+/** Lints the Dockerfiles of the images an analysis found changed, under the repository's lint settings. */
+export async function lintChanged(
+  analysis: CatalogAnalysis,
+  input: Pick<CheckCatalogInput, 'config' | 'folders' | 'hadolintConfig' | 'lint'>,
+): Promise<LintOutcome> {
   const byPath = new Map(input.folders.map((folder) => [`${input.config.catalog}/${folder.name}/Dockerfile`, folder]));
   const files = new Map<string, Uint8Array>();
   for (const target of analysis.lintTargets) {
@@ -27,6 +38,6 @@ export async function checkCatalog(input: CheckCatalogInput): Promise<CheckOutco
     if (source?.kind === 'file') files.set(target, source.bytes);
   }
   const lint = input.lint ?? lintDockerfiles;
-  const outcome = await lint(input.hadolintConfig ? { files, hadolintConfig: input.hadolintConfig } : { files });
-  return concludeCheck(analysis, outcome, input.config);
+  const settings = { files, allowInlineIgnores: input.config.lint.allowInlineIgnores };
+  return lint(input.hadolintConfig ? { ...settings, hadolintConfig: input.hadolintConfig } : settings);
 }

@@ -12,6 +12,8 @@ export interface LintInput {
   files: ReadonlyMap<string, Uint8Array>;
   /** The repository's hadolint config, from the default branch, when it has one. */
   hadolintConfig?: { path: string; bytes: Uint8Array };
+  /** `lint.allowInlineIgnores` from the default branch: whether `# hadolint ignore=` pragmas count. */
+  allowInlineIgnores: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function lintDockerfiles(input: LintInput): Promise<LintOutcome> {
     });
     if (input.hadolintConfig) written.push(writeFile(path.join(workspace, input.hadolintConfig.path), input.hadolintConfig.bytes));
     await Promise.all(written);
-    const options = { cwd: workspace, files: [...input.files.keys()] };
+    const options = { cwd: workspace, files: [...input.files.keys()], allowInlineIgnores: input.allowInlineIgnores };
     return await runHadolint(input.hadolintConfig ? { ...options, configFile: input.hadolintConfig.path } : options);
   } finally {
     await rm(workspace, { recursive: true, force: true });

@@ -1,11 +1,16 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { toolProcess, type ToolProcess } from '../process/tool-process.ts';
+import { decodeDockerfile } from '../../domain/dockerfile/decode-dockerfile.ts';
 import { sortFindings, type Finding } from '../../domain/findings.ts';
+import { configDisablesPragmas } from './config-disables-pragmas.ts';
 import { hadolintConfigError } from './hadolint-config-error.ts';
 import { hadolintFinding } from './hadolint-finding.ts';
 import { parseHadolintOutput } from './hadolint-output.ts';
+import { ignorePragmaFinding, type PragmaVerdict } from './ignore-pragma-finding.ts';
+import { findIgnorePragmas } from './ignore-pragmas.ts';
 import { repoRelativePath } from './repo-relative-path.ts';
 
 export interface HadolintOptions {
@@ -15,6 +20,11 @@ export interface HadolintOptions {
   files: string[];
   /** Repo-relative hadolint config (e.g. `.hadolint.yaml`); pass it only if it exists. */
   configFile?: string;
+  /**
+   * Honour `# hadolint ignore=…` pragmas in the Dockerfiles. Off unless asked for: a Dockerfile is
+   * written by the change being judged, so it must not waive the rules it is judged by.
+   */
+  allowInlineIgnores?: boolean;
   /** hadolint executable; defaults to env DOCKYARD_HADOLINT, then `hadolint` on PATH. */
   binary?: string;
   /** Limit for each hadolint process. */
@@ -63,6 +73,9 @@ export async function runHadolint(options: HadolintOptions): Promise<HadolintRes
 
   const baseArgs = ['--format', 'json', '--no-fail'];
   if (options.configFile !== undefined) baseArgs.push('--config', options.configFile);
+  // hadolint lets the command line override the config file's `disable-ignore-pragma`, so with the
+  // flag a repository's .hadolint.yaml cannot turn pragmas back on.
+  if (options.allowInlineIgnores !== true) baseArgs.push('--disable-ignore-pragma');
   const files = options.files.map((file) => repoRelativePath(options.cwd, file));
   const batches = await mapLimited(chunk(files, filesPerProcess), parallelProcesses, async (batch) =>
     // `--` so that a file named like an option is still read as a file.
@@ -76,7 +89,40 @@ export async function runHadolint(options: HadolintOptions): Promise<HadolintRes
     if (batch.configError !== undefined) return { status: 'ok', findings: [batch.configError], version };
     findings.push(...batch.findings);
   }
+  findings.push(...(await pragmaFindings(options, files)));
   return { status: 'ok', findings: sortFindings(findings), version };
+}
+
+/** One DY009 per ignore pragma in the linted files, saying whether hadolint honoured it. */
+async function pragmaFindings(options: HadolintOptions, files: readonly string[]): Promise<Finding[]> {
+  const verdict = await pragmaVerdict(options);
+  const findings: Finding[] = [];
+  for (const file of files) {
+    const text = await readDockerfile(options.cwd, file);
+    if (text === undefined) continue;
+    for (const pragma of findIgnorePragmas(text)) findings.push(ignorePragmaFinding(file, pragma, verdict));
+  }
+  return findings;
+}
+
+async function pragmaVerdict(options: HadolintOptions): Promise<PragmaVerdict> {
+  const configFile = options.configFile;
+  const named = configFile === undefined ? {} : { hadolintConfig: configFile };
+  if (options.allowInlineIgnores !== true) return { honoured: false, offBy: 'dockyard', ...named };
+  // Allowed by Dockyard, pragmas can still be switched off by the repository's hadolint config.
+  const configText = configFile === undefined ? undefined : await readFile(path.resolve(options.cwd, configFile), 'utf8').catch(() => undefined);
+  if (configText !== undefined && configDisablesPragmas(configText)) return { honoured: false, offBy: 'hadolint-config', ...named };
+  return { honoured: true };
+}
+
+// A file hadolint could not read, or that is not text, is already reported by hadolint itself.
+async function readDockerfile(cwd: string, file: string): Promise<string | undefined> {
+  try {
+    const decoded = decodeDockerfile(await readFile(path.resolve(cwd, file)));
+    return 'text' in decoded ? decoded.text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 

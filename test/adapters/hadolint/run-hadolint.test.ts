@@ -211,9 +211,9 @@ describe('runHadolint with the real binary', () => {
     expect(findings.map(({ file, line, rule }) => ({ file, line, rule }))).toEqual(
       files.map((file, i) => ({ file, line: 2 + (i % 7), rule: 'DL4000' })),
     );
-    // One --version call, then three lint calls: 4 options plus at most 100 files each.
+    // One --version call, then three lint calls: 5 options plus at most 100 files each.
     const argCounts = (await readFile(calls, 'utf8')).trim().split('\n').map(Number).sort((a, b) => a - b);
-    expect(argCounts).toEqual([1, 54, 104, 104]);
+    expect(argCounts).toEqual([1, 55, 105, 105]);
   });
 
   it('uses the binary named by DOCKYARD_HADOLINT when none is passed', async () => {
@@ -223,6 +223,102 @@ describe('runHadolint with the real binary', () => {
     const findings = findingsOf(await runHadolint({ cwd: repo, files: ['Dockerfile'] }));
 
     expect(findings.map((finding) => finding.rule)).toEqual(['DL4000']);
+  });
+});
+
+describe('runHadolint with inline ignore pragmas', () => {
+  // Every line but the pinned install is clean, so DL3008 is the only rule a pragma can hide.
+  const pinless = 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*';
+  const dl3008 = {
+    file: 'images/app/Dockerfile',
+    line: 3,
+    severity: 'warning',
+    source: 'hadolint',
+    rule: 'DL3008',
+    message:
+      'Pin versions in apt get install. Instead of `apt-get install <package>` use ' +
+      '`apt-get install <package>=<version>` (https://github.com/hadolint/hadolint/wiki/DL3008)',
+  } as const;
+  const notHonoured = (pragma: string, setting: string, configFile = '.hadolint.yaml') => ({
+    file: 'images/app/Dockerfile',
+    line: 2,
+    severity: 'warning',
+    source: 'dockyard',
+    rule: 'DY009',
+    message:
+      `\`${pragma}\` is not honoured: inline lint ignores are off for this repository (${setting} on the default branch). ` +
+      `Fix the finding, or ask a maintainer to waive the rule in ${configFile}.`,
+  });
+  const offByDockyard = 'lint.allowInlineIgnores in .github/dockyard.yml';
+
+  async function dockerfile(pragma: string): Promise<void> {
+    await write('images/app/Dockerfile', `FROM debian:12.8\n${pragma}\n${pinless}\nUSER 1000\n`);
+  }
+
+  it('reports what `# hadolint ignore=` tried to hide, and the pragma itself at its line', async () => {
+    await dockerfile('# hadolint ignore=DL3008');
+
+    const findings = findingsOf(await lint(['images/app/Dockerfile']));
+
+    expect(findings).toEqual([notHonoured('# hadolint ignore=DL3008', offByDockyard, '.hadolint.yaml'), dl3008]);
+  });
+
+  it('does the same for `# hadolint global ignore=`, naming the config file the repository has', async () => {
+    await dockerfile('#hadolint  global ignore = DL3008 # pins break rebuilds');
+    await write('.hadolint.yml', 'ignored: [DL3059]\n');
+
+    const findings = findingsOf(await lint(['images/app/Dockerfile'], { configFile: '.hadolint.yml' }));
+
+    expect(findings).toEqual([notHonoured('# hadolint global ignore=DL3008', offByDockyard, '.hadolint.yml'), dl3008]);
+  });
+
+  it('keeps pragmas off when the hadolint config tries to turn them back on', async () => {
+    await dockerfile('# hadolint ignore=DL3008');
+    await write('.hadolint.yaml', 'disable-ignore-pragma: false\n');
+
+    const findings = findingsOf(await lint(['images/app/Dockerfile'], { configFile: '.hadolint.yaml' }));
+
+    expect(findings).toEqual([notHonoured('# hadolint ignore=DL3008', offByDockyard), dl3008]);
+  });
+
+  it('honours pragmas when allowed, listing each as a notice of what it waives', async () => {
+    await dockerfile('# hadolint ignore=DL3008,DL3015');
+    await write('images/other/Dockerfile', `FROM debian:12.8\n# hadolint global ignore=DL3008\n${pinless}\nUSER 1000\n`);
+
+    const findings = findingsOf(
+      await lint(['images/app/Dockerfile', 'images/other/Dockerfile'], { allowInlineIgnores: true }),
+    );
+
+    const allowed = 'inline lint ignores are allowed for this repository (lint.allowInlineIgnores in .github/dockyard.yml on the default branch).';
+    expect(findings).toEqual([
+      {
+        file: 'images/app/Dockerfile',
+        line: 2,
+        severity: 'notice',
+        source: 'dockyard',
+        rule: 'DY009',
+        message: `\`# hadolint ignore=DL3008,DL3015\` waives DL3008, DL3015 for the instruction on the next line: ${allowed}`,
+      },
+      {
+        file: 'images/other/Dockerfile',
+        line: 2,
+        severity: 'notice',
+        source: 'dockyard',
+        rule: 'DY009',
+        message: `\`# hadolint global ignore=DL3008\` waives DL3008 for the whole file: ${allowed}`,
+      },
+    ]);
+  });
+
+  it("says pragmas are off when allowed by Dockyard but disabled by the repository's hadolint config", async () => {
+    await dockerfile('# hadolint ignore=DL3008');
+    await write('.hadolint.yaml', 'disable-ignore-pragma: true\n');
+
+    const findings = findingsOf(
+      await lint(['images/app/Dockerfile'], { configFile: '.hadolint.yaml', allowInlineIgnores: true }),
+    );
+
+    expect(findings).toEqual([notHonoured('# hadolint ignore=DL3008', 'disable-ignore-pragma in .hadolint.yaml'), dl3008]);
   });
 });
 
