@@ -1,22 +1,33 @@
-import { parse as parseYaml } from 'yaml';
-import { imageMetadataFile, imageMetadataSchema, type ImageMetadata } from '../../config/image-metadata-schema.ts';
+import { imageMetadataFile } from '../../config/image-metadata-schema.ts';
 import type { Config } from '../../config/schema.ts';
-import { parseSimpleYaml } from './parse-simple-yaml.ts';
-import { decodeDockerfile } from '../dockerfile/decode-dockerfile.ts';
+import { decodeDockerfile, oversizedDockerfile } from '../dockerfile/decode-dockerfile.ts';
+import { defaultFrontend, type DockerfileFrontend } from '../dockerfile/frontend.ts';
 import { readDockerfile, rootSource, type DockerfileModel, type ImageSource } from '../dockerfile/read-dockerfile.ts';
 import type { Finding } from '../findings.ts';
+import { approvedFrontendFor, compileFrontends, type CompiledFrontend } from '../policy/check-frontend.ts';
 import { catalogBuildArgs, catalogNameOf } from './catalog-reference.ts';
+import { readMetadata } from './read-metadata.ts';
 import type { Catalog, CatalogImage, ImageFolder, ParentLink, SourceFile } from './types.ts';
 
-type CatalogConfig = Pick<Config, 'catalog' | 'registry' | 'prefix' | 'registryArg'>;
+type CatalogConfig = Pick<Config, 'catalog' | 'registry' | 'prefix' | 'registryArg'> & {
+  parents: Pick<Config['parents'], 'frontends'>;
+};
 
-const utf8 = new TextDecoder();
+export interface CatalogOptions {
+  /** The frontend that builds a Dockerfile without `# syntax=`; `defaultFrontend` when absent. */
+  frontend?: DockerfileFrontend;
+}
+
 const imageNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Reads every image folder into the catalog model. Pure: bad input becomes findings, never a throw. */
-export function buildCatalog(folders: readonly ImageFolder[], config: CatalogConfig): Catalog {
+export function buildCatalog(folders: readonly ImageFolder[], config: CatalogConfig, options: CatalogOptions = {}): Catalog {
   const catalog: Catalog = { root: config.catalog, images: new Map(), findings: [] };
-  const buildArgs = catalogBuildArgs(config);
+  const reading: Reading = {
+    buildArgs: catalogBuildArgs(config),
+    frontend: options.frontend ?? defaultFrontend,
+    frontends: compileFrontends(config.parents.frontends),
+  };
   for (const folder of folders) {
     const dir = `${config.catalog}/${folder.name}`;
     const dockerfilePath = `${dir}/Dockerfile`;
@@ -29,6 +40,17 @@ export function buildCatalog(folders: readonly ImageFolder[], config: CatalogCon
       message,
       image: folder.name,
     });
+    if (folder.linkTarget !== undefined) {
+      catalog.findings.push(
+        finding(
+          'DY018',
+          1,
+          `\`${dir}\` is a symlink (to \`${folder.linkTarget}\`), not a folder. Dockyard reads only what is committed in the catalog and never follows a link out of it: replace the link with a folder holding the image's Dockerfile, or remove it.`,
+          dir,
+        ),
+      );
+      continue;
+    }
     if (!imageNamePattern.test(folder.name)) {
       catalog.findings.push(
         finding(
@@ -40,11 +62,12 @@ export function buildCatalog(folders: readonly ImageFolder[], config: CatalogCon
       );
       continue;
     }
-    const model = readModel(folder.dockerfile, buildArgs, dir, (rule, line, message, file) =>
+    const model = readModel(folder.dockerfile, reading, dir, (rule, line, message, file) =>
       catalog.findings.push(finding(rule, line, message, file)),
     );
-    const metadata = readMetadata(folder.metadata, `${dir}/${imageMetadataFile}`, (rule, line, message, file) =>
-      catalog.findings.push(finding(rule, line, message, file)),
+    const metadataFile = `${dir}/${imageMetadataFile}`;
+    const { metadata, source: metadataSource } = readMetadata(folder.metadata, metadataFile, (line, message) =>
+      catalog.findings.push(finding('DY019', line, message, metadataFile)),
     );
     const image: CatalogImage = {
       name: folder.name,
@@ -55,6 +78,7 @@ export function buildCatalog(folders: readonly ImageFolder[], config: CatalogCon
       metadata,
     };
     if (model) image.model = model;
+    if (metadataSource) image.metadataSource = metadataSource;
     catalog.images.set(folder.name, image);
   }
   return catalog;
@@ -62,9 +86,15 @@ export function buildCatalog(folders: readonly ImageFolder[], config: CatalogCon
 
 type Report = (rule: string, line: number, message: string, file?: string) => void;
 
+interface Reading {
+  buildArgs: Record<string, string>;
+  frontend: DockerfileFrontend;
+  frontends: readonly CompiledFrontend[];
+}
+
 function readModel(
   source: SourceFile,
-  buildArgs: Record<string, string>,
+  reading: Reading,
   dir: string,
   report: Report,
 ): DockerfileModel | undefined {
@@ -80,37 +110,34 @@ function readModel(
     );
     return undefined;
   }
+  if (source.kind === 'oversized') {
+    const problem = oversizedDockerfile(source.size);
+    report(problem.rule, problem.line, problem.message);
+    return undefined;
+  }
   const decoded = decodeDockerfile(source.bytes);
   if ('problem' in decoded) {
     report(decoded.problem.rule, decoded.problem.line, decoded.problem.message);
     return undefined;
   }
-  const model = readDockerfile(decoded.text, { buildArgs });
+  const model = readWithFrontend(decoded.text, reading);
   for (const problem of model.problems) report(problem.rule, problem.line, problem.message);
   return model;
 }
 
-function readMetadata(source: SourceFile, file: string, report: Report): ImageMetadata {
-  const fallback: ImageMetadata = { owners: [] };
-  if (source.kind === 'missing') return fallback;
-  if (source.kind === 'symlink') {
-    report('DY019', 1, `\`${file}\` is a symlink; commit the metadata file itself.`, file);
-    return fallback;
-  }
-  let data: unknown;
-  try {
-    const text = utf8.decode(source.bytes);
-    data = parseSimpleYaml(text) ?? parseYaml(text) ?? {};
-  } catch (error) {
-    report('DY019', 1, `\`${file}\` is not valid YAML: ${(error as Error).message.split('\n')[0]}`, file);
-    return fallback;
-  }
-  const result = imageMetadataSchema.safeParse(data);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    report('DY019', 1, `\`${file}\`: ${issue.path.join('.') || '(file)'}: ${issue.message}`, file);
-  }
-  return fallback;
+/**
+ * Reads by the rules of the frontend that builds the file: the one an approved `# syntax=` names,
+ * else the caller's. The directive is found by the caller's frontend, as the engine's built-in one
+ * is what hands the build over; a reading that disagrees about it cannot be the one the build follows.
+ */
+function readWithFrontend(text: string, { buildArgs, frontend, frontends }: Reading): DockerfileModel {
+  const model = readDockerfile(text, { buildArgs, frontend });
+  const syntax = model.directives.syntax;
+  const readsAs = syntax && approvedFrontendFor(syntax.image, frontends)?.entry.readsAs;
+  if (!readsAs || readsAs === frontend) return model;
+  const reread = readDockerfile(text, { buildArgs, frontend: readsAs });
+  const same = reread.directives.syntax?.image === syntax.image && reread.directives.syntax.line === syntax.line;
+  return same ? reread : model;
 }
 
 function parentOf(model: DockerfileModel, config: CatalogConfig): ParentLink {

@@ -1,7 +1,8 @@
 import type { Config } from '../../config/schema.ts';
-import { buildCatalog } from '../catalog/build-catalog.ts';
+import { buildCatalog, type CatalogOptions } from '../catalog/build-catalog.ts';
 import type { Catalog, ImageFolder } from '../catalog/types.ts';
 import { affectedImages, buildGraph, planBuild, type InheritanceGraph } from '../graph/inheritance-graph.ts';
+import { checkLabels } from '../policy/check-labels.ts';
 import { checkParents, type PolicyResult } from '../policy/check-parents.ts';
 import { summarizeChange, type ChangedPath, type ChangeSummary } from './changed-images.ts';
 
@@ -19,27 +20,40 @@ export interface CatalogAnalysis {
 }
 
 /**
- * Reads the catalog, builds its graph, works out what the change affects and judges parents.
+ * Reads the catalog, builds its graph, works out what the change affects and judges parents and labels.
  * `changes: 'all'` treats every image as changed (a full check, as `dockyard check` does without --base).
+ * `options.frontend` is the frontend that builds Dockerfiles without `# syntax=`.
  */
 export function analyzeCatalog(
   folders: readonly ImageFolder[],
   changes: readonly ChangedPath[] | 'all',
   config: Config,
+  options: CatalogOptions = {},
 ): CatalogAnalysis {
-  const catalog = buildCatalog(folders, config);
+  const catalog = buildCatalog(folders, config, options);
   const graph = buildGraph(catalog);
+  // A full check covers every folder, also those that cannot be images (a bad name, a symlink), so
+  // that their findings are reported.
   const change =
     changes === 'all'
-      ? { changed: new Set(catalog.images.keys()), removed: new Set<string>(), everything: true }
+      ? { changed: new Set(folders.map((folder) => folder.name)), removed: new Set<string>(), everything: true }
       : summarizeChange(changes, config.catalog);
+  if (changes !== 'all') {
+    // A symlink in place of an image folder is one path directly in the catalog folder, which
+    // summarizeChange leaves out as no image's; the change that adds it must still hear about it.
+    const touched = new Set(changes.filter((path) => path.status !== 'removed').map((path) => path.path));
+    for (const folder of folders) {
+      if (folder.linkTarget !== undefined && touched.has(`${config.catalog}/${folder.name}`)) change.changed.add(folder.name);
+    }
+  }
   const changed = change.everything ? new Set(catalog.images.keys()) : change.changed;
   // Children of a removed image are affected too: they lost their parent.
   for (const image of catalog.images.values()) {
     if (image.dependsOn.some((name) => change.removed.has(name))) changed.add(image.name);
   }
   const affected = affectedImages(graph, changed);
-  const policy = checkParents(catalog, graph, config, { affected, removed: change.removed });
+  const parents = checkParents(catalog, graph, config, { affected, removed: change.removed });
+  const policy = { ...parents, findings: [...parents.findings, ...checkLabels(catalog, affected)] };
   const lintTargets = [...changed]
     .filter((name) => catalog.images.get(name)?.model !== undefined)
     .sort()

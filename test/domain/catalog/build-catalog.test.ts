@@ -218,21 +218,21 @@ describe('buildCatalog', () => {
       expect(catalog.images.get('python')?.metadata).toEqual({ owners: [] });
     });
 
-    it('reports invalid YAML (DY019) and falls back to no metadata', () => {
+    it('reports invalid YAML (DY019) on its last line at most, and falls back to no metadata', () => {
       const catalog = buildCatalog([folder('python', fromUpstream(agentParent), 'owners: [unclosed\n')], config);
 
       expect(catalog.findings).toEqual([
-        error('python', 'images/python/image.yml', 1, 'DY019', expect.stringMatching(/^`images\/python\/image\.yml` is not valid YAML: \S/)),
+        error('python', 'images/python/image.yml', 1, 'DY019', expect.stringMatching(/^`images\/python\/image\.yml`: not valid YAML: \S/)),
       ]);
       expect(catalog.images.get('python')?.metadata).toEqual({ owners: [] });
       expect(catalog.images.get('python')?.parent.kind).toBe('upstream');
     });
 
-    it('reports an unknown key (DY019), naming it', () => {
+    it('reports an unknown key (DY019) at its line, naming it', () => {
       const catalog = buildCatalog([folder('python', fromUpstream(agentParent), 'description: ok\ncolour: blue\n')], config);
 
       expect(catalog.findings).toEqual([
-        error('python', 'images/python/image.yml', 1, 'DY019', '`images/python/image.yml`: (file): Unrecognized key: "colour"'),
+        error('python', 'images/python/image.yml', 2, 'DY019', '`images/python/image.yml`: (file): Unrecognized key: "colour"'),
       ]);
     });
 
@@ -244,6 +244,49 @@ describe('buildCatalog', () => {
       ]);
     });
 
+    it('reports a bad field at its line, also when the file needs the full YAML parser', () => {
+      const catalog = buildCatalog([folder('python', fromUpstream(agentParent), '# owners below\ndescription: ok\nlabel: "a  b"\n')], config);
+
+      expect(catalog.findings.map((finding) => [finding.line, finding.rule])).toEqual([[3, 'DY019']]);
+    });
+
+    it('records the line of each field of a usable image.yml', () => {
+      const simple = buildCatalog([folder('python', fromUpstream(agentParent), 'description: ok\nlabel: py\n')], config);
+      const full = buildCatalog([folder('python', fromUpstream(agentParent), '# comment\nlabel: py # trailing\n')], config);
+
+      expect(simple.images.get('python')?.metadataSource).toEqual({ file: 'images/python/image.yml', valid: true, lines: { description: 1, label: 2 } });
+      expect(full.images.get('python')?.metadataSource).toEqual({ file: 'images/python/image.yml', valid: true, lines: { label: 2 } });
+    });
+
+    it('refuses an alias bomb (DY019) at the first alias, without expanding it', () => {
+      const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+      for (let level = 1; level < 10; level++) {
+        const name = String.fromCharCode(97 + level);
+        levels.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
+      }
+      const catalog = buildCatalog([folder('python', fromUpstream(agentParent), `${levels.join('\n')}\n`)], config);
+
+      expect(catalog.findings).toEqual([
+        error(
+          'python',
+          'images/python/image.yml',
+          2,
+          'DY019',
+          '`images/python/image.yml`: its aliases (`*a`) expand to more than Dockyard reads (a YAML resource-exhaustion pattern); write the values out instead.',
+        ),
+      ]);
+      expect(catalog.images.get('python')?.metadataSource?.valid).toBe(false);
+    });
+
+    it('judges an image.yml over 64 KiB by its size (DY019), read or only listed', () => {
+      const read = buildCatalog([folder('python', fromUpstream(agentParent), `description: x\n${'#'.repeat(70 * 1024)}\n`)], config);
+      const listed = buildCatalog([folder('python', fromUpstream(agentParent), { kind: 'oversized', size: 70 * 1024 })], config);
+
+      const message = '`images/python/image.yml` is 70 KiB, over the 64 KiB Dockyard reads of an image.yml: keep it to the description, label, owners and jenkins settings.';
+      expect(read.findings).toEqual([error('python', 'images/python/image.yml', 1, 'DY019', message)]);
+      expect(listed.findings).toEqual(read.findings);
+    });
+
     it('refuses a symlinked image.yml (DY019)', () => {
       const catalog = buildCatalog([folder('python', fromUpstream(agentParent), { kind: 'symlink', target: '../base/image.yml' })], config);
 
@@ -251,6 +294,30 @@ describe('buildCatalog', () => {
         error('python', 'images/python/image.yml', 1, 'DY019', '`images/python/image.yml` is a symlink; commit the metadata file itself.'),
       ]);
     });
+  });
+
+  it('reports an image folder that is a symlink (DY018) and leaves it out of the catalog', () => {
+    const catalog = buildCatalog([{ ...folder('evil', 'FROM scratch\n'), linkTarget: '/etc' }], config);
+
+    expect(catalog.images.size).toBe(0);
+    expect(catalog.findings).toEqual([
+      error(
+        'evil',
+        'images/evil',
+        1,
+        'DY018',
+        "`images/evil` is a symlink (to `/etc`), not a folder. Dockyard reads only what is committed in the catalog and never follows a link out of it: replace the link with a folder holding the image's Dockerfile, or remove it.",
+      ),
+    ]);
+  });
+
+  it('judges a Dockerfile known only by its listed size as decodeDockerfile judges its bytes (DY010)', () => {
+    const size = 3 * 1024 * 1024;
+    const listed = buildCatalog([folder('python', { kind: 'oversized', size })], config);
+    const read = buildCatalog([folder('python', { kind: 'file', bytes: new Uint8Array(size) })], config);
+
+    expect(listed.findings.map((finding) => finding.rule)).toEqual(['DY010']);
+    expect(listed.findings).toEqual(read.findings);
   });
 
   it('puts images under the configured catalog folder', () => {
