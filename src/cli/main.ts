@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
+import { defaultFrontend, dockerfileFrontends, type DockerfileFrontend } from '../domain/dockerfile/frontend.ts';
 import { renderJson, renderText } from '../domain/report/render-text.ts';
 import { OutsideError, UserError } from '../errors.ts';
 import { checkCatalog } from '../jobs/check-catalog.ts';
@@ -8,6 +9,13 @@ import { loadLocalCheck } from './load-local-check.ts';
 
 /** Exit codes: 0 passed, 1 findings that fail, 2 usage, config or environment error. */
 const exitCodes = { passed: 0, failed: 1, usage: 2 } as const;
+
+/** `--frontend`: which frontend builds the Dockerfiles that name none with `# syntax=`. */
+function frontendOption(): Option {
+  return new Option('--frontend <name>', 'the engine\'s built-in frontend, which reads Dockerfiles without # syntax=')
+    .choices(Object.keys(dockerfileFrontends))
+    .default(defaultFrontend);
+}
 
 /** Runs the `dockyard` command line and returns the exit code. */
 export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
@@ -23,9 +31,10 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
     .description('run the parent policy and hadolint on the catalog; exit 1 if a finding fails')
     .option('--base <git-ref>', 'judge only what changed since this ref, with the config at this ref (as on a pull request)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (options: { base?: string; format: 'text' | 'json' }) => {
+    .addOption(frontendOption())
+    .action(async (options: { base?: string; format: 'text' | 'json'; frontend: DockerfileFrontend }) => {
       const input = await loadLocalCheck(program.opts<{ dir: string }>().dir, options.base);
-      const outcome = await checkCatalog(input);
+      const outcome = await checkCatalog({ ...input, frontend: options.frontend });
       out.write(`${options.format === 'json' ? renderJson(outcome) : renderText(outcome)}\n`);
       if (outcome.lint.status === 'unavailable') code = exitCodes.usage;
       else code = outcome.conclusion === 'failure' ? exitCodes.failed : exitCodes.passed;
@@ -35,9 +44,10 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
     .command('plan')
     .description('print the images a change affects, in build order')
     .option('--base <git-ref>', 'plan only what changed since this ref (default: every image)')
-    .action(async (options: { base?: string }) => {
+    .addOption(frontendOption())
+    .action(async (options: { base?: string; frontend: DockerfileFrontend }) => {
       const input = await loadLocalCheck(program.opts<{ dir: string }>().dir, options.base);
-      const analysis = analyzeCatalog(input.folders, input.changes, input.config);
+      const analysis = analyzeCatalog(input.folders, input.changes, input.config, { frontend: options.frontend });
       const lines = analysis.plan.map((level, index) => `${index + 1}. ${level.join(' ')}`);
       out.write(lines.length > 0 ? `${lines.join('\n')}\n` : 'Nothing to build: the change affects no image.\n');
       for (const cycle of analysis.graph.cycles) err.write(`cannot build, inheritance cycle: ${cycle.join(' → ')}\n`);

@@ -6,6 +6,7 @@ import { formatImageReference } from '../dockerfile/image-reference.ts';
 import { rootSource } from '../dockerfile/read-dockerfile.ts';
 import type { Finding } from '../findings.ts';
 import type { InheritanceGraph } from '../graph/inheritance-graph.ts';
+import { checkFrontend, compileFrontends } from './check-frontend.ts';
 import { compileParent, type CompiledParent } from './parent-pattern.ts';
 
 export type PolicyConfig = Pick<Config, 'parents' | 'registry' | 'prefix' | 'registryArg'>;
@@ -27,9 +28,10 @@ export interface PolicyScope {
 }
 
 /**
- * Judges parents. Structure (references to images not in the catalog, cycles) is checked for every
- * image, since one broken link blocks the whole subtree; the approved-parent rules for the affected
- * images only, so a change is judged by what it touches.
+ * Judges parents, and the frontend a `# syntax=` directive names. Structure (references to images
+ * not in the catalog, cycles) is checked for every image, since one broken link blocks the whole
+ * subtree; the approved-parent and frontend rules for the affected images only, so a change is
+ * judged by what it touches.
  */
 export function checkParents(
   catalog: Catalog,
@@ -38,6 +40,7 @@ export function checkParents(
   scope: PolicyScope,
 ): PolicyResult {
   const compiled = config.parents.approved.map((entry) => compileParent(entry, config.parents.requireDigest));
+  const frontends = compileFrontends(config.parents.frontends);
   const result: PolicyResult = { findings: [], verdicts: new Map() };
   const onCycle = new Map<string, string[]>();
   for (const cycle of graph.cycles) for (const name of cycle) onCycle.set(name, cycle);
@@ -58,6 +61,7 @@ export function checkParents(
           : `Inheritance cycle: ${[...cycle, cycle[0]].map((name) => `\`${name}\``).join(' → ')}. Break it by making one of them inherit from an approved upstream or another catalog image.`,
       );
     }
+    if (scope.affected.has(image.name) && image.model) checkFrontend(image.model, frontends, error);
     if (!scope.affected.has(image.name) && !cycle && !missing) continue;
     result.verdicts.set(
       image.name,

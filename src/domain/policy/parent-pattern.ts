@@ -11,13 +11,22 @@ export interface CompiledParent {
   requiresDigest: boolean;
 }
 
+/** An image pattern compiled for matching. */
+export interface ImagePattern {
+  /** The pattern normalized the way references are, e.g. `docker.io/library/debian:*`. */
+  normalized: string;
+  /** True when the pattern names a digest, so only that digest matches. */
+  pinned: boolean;
+  matches(reference: ImageReference): boolean;
+}
+
 /**
- * Compiles an approved-parent pattern. The name part is normalized like a reference (no registry
- * means Docker Hub, one component means `library/`), so `debian` and `docker.io/library/debian`
- * are the same pattern. `*` matches within a path segment, `**` across segments.
+ * Compiles an image pattern. The name part is normalized like a reference (no registry means
+ * Docker Hub, one component means `library/`), so `debian` and `docker.io/library/debian` are the
+ * same pattern. `*` matches within a path segment, `**` across segments.
  */
-export function compileParent(entry: ApprovedParent, requireDigestEverywhere: boolean): CompiledParent {
-  let rest = entry.pattern.trim();
+export function compileImagePattern(pattern: string): ImagePattern {
+  let rest = pattern.trim();
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at !== -1) {
@@ -34,14 +43,24 @@ export function compileParent(entry: ApprovedParent, requireDigestEverywhere: bo
   const nameRegex = globToRegExp(name);
   const tagRegex = tag === undefined ? undefined : globToRegExp(tag);
   return {
-    entry,
     normalized: name + (tag === undefined ? '' : `:${tag}`) + (digest === undefined ? '' : `@${digest}`),
-    requiresDigest: requireDigestEverywhere || entry.requireDigest === true || digest !== undefined,
+    pinned: digest !== undefined,
     matches(reference) {
       if (!nameRegex.test(imageName(reference))) return false;
       if (tagRegex && !tagRegex.test(reference.tag ?? (reference.digest ? '' : 'latest'))) return false;
       return digest === undefined || reference.digest === digest;
     },
+  };
+}
+
+/** Compiles an approved-parent entry; a digest in its pattern requires one on the FROM line too. */
+export function compileParent(entry: ApprovedParent, requireDigestEverywhere: boolean): CompiledParent {
+  const { normalized, pinned, matches } = compileImagePattern(entry.pattern);
+  return {
+    entry,
+    normalized,
+    requiresDigest: requireDigestEverywhere || entry.requireDigest === true || pinned,
+    matches,
   };
 }
 
