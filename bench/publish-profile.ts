@@ -5,7 +5,7 @@
  *
  * - phases: one Dockyard build + push of the bundled catalog, no cache, with every engine API call
  *   timed (docker.modem.dial is wrapped on this process's Dockerode instance; src/ is untouched), so
- *   the gaps between calls show Dockyard's own work: context tar, builder choice, session setup,
+ *   the gaps between calls show Dockyard's own work: context tar, frontend check, session setup,
  *   progress-stream handling, tagging, push bookkeeping. Also times prepareBuildContext alone.
  * - ab: a build that needs no network (FROM the stand-in, `RUN head -c <blob-mb>M /dev/urandom`), so
  *   apt-get's mirror noise is gone; Dockyard and the CLI alternate, each building with no cache and
@@ -20,13 +20,14 @@ import type { Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { prepareBuildContext } from '../src/adapters/docker/build-context.ts';
-import { chooseBuilder } from '../src/adapters/docker/choose-builder.ts';
+import { detectFrontend } from '../src/adapters/docker/detect-frontend.ts';
 import { pullImage } from '../src/adapters/docker/image-store.ts';
 import type { Mirror, RegistryCredential } from '../src/adapters/docker/types.ts';
 import { readLocalCatalog } from '../src/adapters/local/read-local-catalog.ts';
 import { parseConfig } from '../src/config/parse-config.ts';
 import { configPath } from '../src/config/schema.ts';
 import { analyzeCatalog } from '../src/domain/check/analyze-catalog.ts';
+import { expectedImages } from '../src/jobs/build-images.ts';
 import { readCiEnv } from './publish-env.ts';
 import { docker as runDocker, runCli, runDockyard, type BenchImage, type SideRun } from './publish-sides.ts';
 
@@ -124,8 +125,16 @@ async function catalogCopy(): Promise<{ images: BenchImage[]; prefix: string; re
   }
   const analysis = analyzeCatalog(await readLocalCatalog(path.join(work, 'dockyard'), config.catalog), 'all', config);
   const images = analysis.plan.flat().map((name) => {
-    const dir = analysis.catalog.images.get(name)?.dir as string;
-    return { name, dockyardDir: path.join(work, 'dockyard', dir), cliDir: path.join(work, 'cli', dir), labels: { 'org.opencontainers.image.title': name } };
+    const image = analysis.catalog.images.get(name);
+    const model = image?.model;
+    if (!image || !model) throw new Error(`the copied catalog cannot read ${name}`);
+    return {
+      name,
+      dockyardDir: path.join(work, 'dockyard', image.dir),
+      cliDir: path.join(work, 'cli', image.dir),
+      labels: { 'org.opencontainers.image.title': name },
+      expectedImages: (runRegistry: string) => expectedImages(model, config, runRegistry, mirrors),
+    };
   });
   return { images, prefix: config.prefix, registryArg: config.registryArg };
 }
@@ -145,8 +154,8 @@ async function phases(): Promise<void> {
     console.log(`prepareBuildContext ${image.name}: ${(now() - t0).toFixed(1)} ms for ${bytes} bytes of tar`);
   }
   const t0 = now();
-  await chooseBuilder(docker, 'auto');
-  console.log(`chooseBuilder (GET /_ping + GET /version), warm: ${(now() - t0).toFixed(1)} ms`);
+  await detectFrontend(docker);
+  console.log(`detectFrontend (GET /_ping + GET /version, then remembered), first call: ${(now() - t0).toFixed(1)} ms`);
 
   await ensureStandin();
   recording = true;
@@ -154,7 +163,7 @@ async function phases(): Promise<void> {
   const start = now();
   const run = await runDockyard({
     docker, images, registry: ci.registry, repoPrefix: `bench-publish/${runId}-phases`, prefix, registryArg, auth, leftovers,
-    mirrors, credentials, builder: 'auto',
+    mirrors, credentials,
   });
   const wall = now() - start;
   recording = false;
@@ -201,9 +210,14 @@ async function ab(): Promise<void> {
       `FROM ${from}/jenkins/inbound-agent:${tag}@${ci.standinDigest}\nUSER root\nRUN head -c ${blobMb}M /dev/urandom > /blob\nUSER jenkins\n`,
     );
   }
-  const image: BenchImage = { name: 'probe', dockyardDir: dirs.dockyard, cliDir: dirs.cli, labels: { 'org.opencontainers.image.title': 'probe' } };
-  const builder = await chooseBuilder(docker, 'auto');
-  await runDocker({ dockerBin: ci.dockerBin, dockerConfig, builder }, ['login', ci.registry, '-u', ci.user, '--password-stdin'], ci.password);
+  const image: BenchImage = {
+    name: 'probe',
+    dockyardDir: dirs.dockyard,
+    cliDir: dirs.cli,
+    labels: { 'org.opencontainers.image.title': 'probe' },
+    expectedImages: () => [`${ci.mirrorPrefix}/jenkins/inbound-agent:${tag}@${ci.standinDigest}`],
+  };
+  await runDocker({ dockerBin: ci.dockerBin, dockerConfig }, ['login', ci.registry, '-u', ci.user, '--password-stdin'], ci.password);
   const results: Record<'dockyard' | 'cli', SideRun[]> = { dockyard: [], cli: [] };
   try {
     for (let i = 1; i <= iterations; i++) {
@@ -211,8 +225,8 @@ async function ab(): Promise<void> {
         await ensureStandin();
         const common = { docker, images: [image], registry: ci.registry, repoPrefix: `bench-publish/${runId}-ab${i}-${side}`, prefix: 'p', registryArg: 'REGISTRY', auth, leftovers };
         const run = side === 'dockyard'
-          ? await runDockyard({ ...common, mirrors, credentials, builder: 'auto' })
-          : await runCli({ ...common, dockerBin: ci.dockerBin, dockerConfig, builder });
+          ? await runDockyard({ ...common, mirrors, credentials })
+          : await runCli({ ...common, dockerBin: ci.dockerBin, dockerConfig });
         results[side].push(run);
         const step = run.steps[0];
         console.log(`${String(i).padStart(2)} ${side.padEnd(8)} [${run.builder}] build ${ms(step?.buildMs ?? 0)} ms  push ${ms(step?.pushMs ?? 0)} ms`);
@@ -220,7 +234,7 @@ async function ab(): Promise<void> {
       }
     }
   } finally {
-    await runDocker({ dockerBin: ci.dockerBin, dockerConfig, builder }, ['logout', ci.registry]).catch(() => undefined);
+    await runDocker({ dockerBin: ci.dockerBin, dockerConfig }, ['logout', ci.registry]).catch(() => undefined);
   }
   const pick = (runs: SideRun[], key: 'buildMs' | 'pushMs') => median(runs.map((run) => run.steps[0]?.[key] ?? 0));
   console.log('');

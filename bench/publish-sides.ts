@@ -8,7 +8,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { buildImage } from '../src/adapters/docker/build-image.ts';
 import { tagImage } from '../src/adapters/docker/image-store.ts';
-import type { BuilderKind, Mirror, RegistryCredential } from '../src/adapters/docker/types.ts';
+import type { Mirror, RegistryCredential } from '../src/adapters/docker/types.ts';
 import { pushImage } from '../src/adapters/registry/push-image.ts';
 import type { RegistryAuth } from '../src/adapters/registry/types.ts';
 import { movingTag } from '../src/domain/publish/tag-scheme.ts';
@@ -21,6 +21,8 @@ export interface BenchImage {
   /** Image folder in the CLI copy (the upstream FROM already rewritten to the mirror). */
   cliDir: string;
   labels: Record<string, string>;
+  /** The images its build may resolve, given the run-local registry its catalog parents are tagged under. */
+  expectedImages(runRegistry: string): string[];
 }
 
 export interface SideRun {
@@ -59,7 +61,7 @@ const cpuSince = (start: NodeJS.CpuUsage) => {
 
 /** Dockyard: buildImage for base → python → boto3 (each parent tagged under a run-local name), then pushImage each. */
 export async function runDockyard(
-  options: SideOptions & { mirrors: readonly Mirror[]; credentials: readonly RegistryCredential[]; builder: 'auto' | BuilderKind },
+  options: SideOptions & { mirrors: readonly Mirror[]; credentials: readonly RegistryCredential[] },
 ): Promise<SideRun> {
   const { docker, images, prefix } = options;
   const runRegistry = `dockyard.local/rbench${Math.random().toString(36).slice(2, 10)}`;
@@ -78,15 +80,15 @@ export async function runDockyard(
       buildArgs: { [options.registryArg]: runRegistry },
       labels: image.labels,
       mirrors: options.mirrors,
+      expectedImages: image.expectedImages(runRegistry),
       credentials: options.credentials,
-      builder: options.builder,
       noCache: true,
     });
     if (result.status !== 'built') {
-      const detail = result.status === 'failed' ? `${result.step ?? ''} ${result.message}\n${result.logTail.join('\n')}` : result.message;
+      const detail = result.status === 'refused' ? result.message : `${result.status === 'failed' ? (result.step ?? '') : ''} ${result.message}\n${result.logTail.join('\n')}`;
       throw new Error(`Dockyard: ${image.name} ${result.status}: ${detail}`);
     }
-    builder ||= result.builder;
+    builder ||= result.frontend;
     leftovers.push(result.imageId);
     options.leftovers.add(result.imageId);
     built.set(image.name, result.imageId);
@@ -109,7 +111,6 @@ export interface CliOptions extends SideOptions {
   dockerBin: string;
   /** `DOCKER_CONFIG` holding the login for the registry. */
   dockerConfig: string;
-  builder: BuilderKind;
 }
 
 /** The plain CLI: `docker build --no-cache --build-arg REGISTRY=… -t …` three times, then `docker push` each. */
@@ -130,7 +131,7 @@ export async function runCli(options: CliOptions): Promise<SideRun> {
     ]);
     refs.push(ref);
     options.leftovers.add(ref);
-    builder ||= /^#\d+ /m.test(output) ? 'buildkit' : /^Step \d+\/\d+ :/m.test(output) ? 'classic' : 'unknown';
+    builder ||= /^#\d+ /m.test(output) ? 'buildkit' : 'unknown';
     steps.push({ name: image.name, buildMs: now() - t0, pushMs: 0, digest: '' });
   }
   for (const [i, step] of steps.entries()) {
@@ -143,9 +144,9 @@ export async function runCli(options: CliOptions): Promise<SideRun> {
   return { totalMs: now() - start, steps, builder, cpuMs: cpuSince(cpu), leftovers: refs };
 }
 
-/** Runs the docker CLI with the side's builder and config; resolves with stdout+stderr, rejects on a non-zero exit. */
+/** Runs the docker CLI with BuildKit and the side's config; resolves with stdout+stderr, rejects on a non-zero exit. */
 export function docker(
-  options: Pick<CliOptions, 'dockerBin' | 'dockerConfig' | 'builder'>,
+  options: Pick<CliOptions, 'dockerBin' | 'dockerConfig'>,
   args: string[],
   input?: string,
 ): Promise<string> {
@@ -154,7 +155,7 @@ export function docker(
       env: {
         ...process.env,
         DOCKER_CONFIG: options.dockerConfig,
-        DOCKER_BUILDKIT: options.builder === 'buildkit' ? '1' : '0',
+        DOCKER_BUILDKIT: '1',
         BUILDKIT_PROGRESS: 'plain',
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,10 +1,10 @@
 /**
  * Publish benchmark: builds and pushes the bundled catalog (images/base → python → boto3) with
- * Dockyard (buildImage + pushImage) and with the plain Docker CLI, on the same engine, builder and
- * registry, without any cache, alternating sides for several rounds; prints the median wall time of
+ * Dockyard (buildImage + pushImage) and with the plain Docker CLI, both with BuildKit, on the same
+ * engine and registry, without any cache, alternating sides for several rounds; prints the median wall time of
  * each side and the ratio Dockyard/CLI against the target (at most 1.05). Exits 1 on FAIL.
  *
- *   node bench/publish.ts [--rounds=3] [--builder=auto|buildkit|classic] [--only=dockyard|cli] [--keep]
+ *   node bench/publish.ts [--rounds=3] [--only=dockyard|cli] [--keep]
  *
  * Needs the CI engine and registry (scripts/ci/start-dockerd.sh, start-registry.sh, make-root-image.sh).
  */
@@ -14,14 +14,15 @@ import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { prepareBuildContext } from '../src/adapters/docker/build-context.ts';
-import { chooseBuilder } from '../src/adapters/docker/choose-builder.ts';
+import { detectFrontend } from '../src/adapters/docker/detect-frontend.ts';
 import { pullImage } from '../src/adapters/docker/image-store.ts';
-import type { BuilderKind, Mirror, RegistryCredential } from '../src/adapters/docker/types.ts';
+import type { Mirror, RegistryCredential } from '../src/adapters/docker/types.ts';
 import { readLocalCatalog } from '../src/adapters/local/read-local-catalog.ts';
 import { parseConfig } from '../src/config/parse-config.ts';
 import { configPath } from '../src/config/schema.ts';
 import { imageLabels } from '../src/domain/build/image-labels.ts';
 import { analyzeCatalog } from '../src/domain/check/analyze-catalog.ts';
+import { expectedImages } from '../src/jobs/build-images.ts';
 import { readCiEnv } from './publish-env.ts';
 import { docker as runDocker, runCli, runDockyard, type BenchImage, type SideRun } from './publish-sides.ts';
 
@@ -37,17 +38,15 @@ const args = new Map(
   }),
 );
 for (const key of args.keys()) {
-  if (!['rounds', 'builder', 'only', 'keep'].includes(key)) {
-    console.error(`unknown option --${key}\nusage: node bench/publish.ts [--rounds=3] [--builder=auto|buildkit|classic] [--only=dockyard|cli] [--keep]`);
+  if (!['rounds', 'only', 'keep'].includes(key)) {
+    console.error(`unknown option --${key}\nusage: node bench/publish.ts [--rounds=3] [--only=dockyard|cli] [--keep]`);
     process.exit(2);
   }
 }
 const rounds = Number(args.get('rounds') ?? 3);
-const requestedBuilder = (args.get('builder') ?? 'auto') as 'auto' | BuilderKind;
 const only = args.get('only') as 'dockyard' | 'cli' | undefined;
 const keep = args.has('keep');
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
-if (!['auto', 'buildkit', 'classic'].includes(requestedBuilder)) throw new Error('--builder must be auto, buildkit or classic');
 if (only !== undefined && only !== 'dockyard' && only !== 'cli') throw new Error('--only must be dockyard or cli');
 
 const { registry, registryUrl, user, password, mirrorPrefix, standinDigest, dockerBin } = readCiEnv();
@@ -69,7 +68,7 @@ const cleanup = () =>
   (cleaning ??= (async () => {
     await removeImages([...leftovers]);
     if (loggedIn) {
-      await runDocker({ dockerBin, dockerConfig, builder: 'classic' }, ['logout', registry]).catch((error: unknown) =>
+      await runDocker({ dockerBin, dockerConfig }, ['logout', registry]).catch((error: unknown) =>
         console.error(`docker logout failed: ${String(error)}`),
       );
       loggedIn = false;
@@ -124,7 +123,8 @@ async function prepareCatalogs(): Promise<{ images: BenchImage[]; prefix: string
   const images: BenchImage[] = [];
   for (const name of analysis.plan.flat()) {
     const image = analysis.catalog.images.get(name);
-    if (!image) continue;
+    const model = image?.model;
+    if (!image || !model) continue;
     const dockyardDir = path.join(dockyardRoot, image.dir);
     const cliDir = path.join(cliRoot, image.dir);
     images.push({
@@ -139,6 +139,7 @@ async function prepareCatalogs(): Promise<{ images: BenchImage[]; prefix: string
         created: new Date('2026-01-01T00:00:00Z'),
         parent: image.parent,
       }),
+      expectedImages: (runRegistry) => expectedImages(model, config, runRegistry, mirrors),
     });
     // Both sides must send the engine the same Dockerfile.
     const context = await prepareBuildContext({ contextDir: dockyardDir, mirrors, buildArgs: { [config.registryArg]: 'x' } });
@@ -187,18 +188,17 @@ const s = (ms: number) => (ms / 1000).toFixed(1);
 let exitCode = 0;
 try {
   const { images, prefix, registryArg, order } = await prepareCatalogs();
-  const builder = await chooseBuilder(docker, requestedBuilder);
+  const frontend = await detectFrontend(docker);
   const cliVersion = execFileSync(dockerBin, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' }).trim();
   const engine = await docker.version();
   console.log(`engine ${engine.Version} (API ${engine.ApiVersion}), ${os.cpus().length} CPUs, load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   console.log(`catalog: ${order} (prefix ${prefix}); registry ${registry}; run ${runId}; ${rounds} round(s), no cache`);
   console.log(
-    `builder: Dockyard buildImage(builder: '${requestedBuilder}') → ${builder}; ` +
-      `CLI DOCKER_BUILDKIT=${builder === 'buildkit' ? 1 : 0} ${dockerBin} (${cliVersion})`,
+    `builder: BuildKit on both sides (engine frontend ${frontend}); CLI DOCKER_BUILDKIT=1 ${dockerBin} (${cliVersion})`,
   );
 
   if (only !== 'dockyard') {
-    await runDocker({ dockerBin, dockerConfig, builder }, ['login', registry, '-u', user, '--password-stdin'], password);
+    await runDocker({ dockerBin, dockerConfig }, ['login', registry, '-u', user, '--password-stdin'], password);
     loggedIn = true;
   }
 
@@ -217,8 +217,8 @@ try {
       const common = { docker, images, registry, repoPrefix, prefix, registryArg, auth, leftovers };
       const run =
         side === 'dockyard'
-          ? await runDockyard({ ...common, mirrors, credentials, builder: requestedBuilder })
-          : await runCli({ ...common, dockerBin, dockerConfig, builder });
+          ? await runDockyard({ ...common, mirrors, credentials })
+          : await runCli({ ...common, dockerBin, dockerConfig });
       row[side] = run;
       await verifyPushed(repoPrefix, prefix, run);
       const detail = run.steps.map((step) => `${step.name} ${s(step.buildMs)}+${s(step.pushMs)}`).join(', ');

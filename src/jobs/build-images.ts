@@ -1,11 +1,16 @@
 import path from 'node:path';
-import type { BuilderKind, Mirror, RegistryCredential } from '../adapters/docker/types.ts';
+import { mirrorReference } from '../adapters/docker/apply-mirrors.ts';
+import type { Mirror, RegistryCredential } from '../adapters/docker/types.ts';
+import { buildkitImageName } from '../adapters/docker/vertex-images.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
 import type { Config } from '../config/schema.ts';
 import { buildInputHash } from '../domain/build/input-hash.ts';
 import { imageLabels } from '../domain/build/image-labels.ts';
-import { catalogBuildArgs, catalogRepository } from '../domain/catalog/catalog-reference.ts';
+import { catalogBuildArgs, catalogNameOf, catalogRepository } from '../domain/catalog/catalog-reference.ts';
 import type { CatalogAnalysis } from '../domain/check/analyze-catalog.ts';
+import type { DockerfileFrontend } from '../domain/dockerfile/frontend.ts';
+import { formatImageReference } from '../domain/dockerfile/image-reference.ts';
+import type { DockerfileModel } from '../domain/dockerfile/read-dockerfile.ts';
 import type { BuildView } from '../domain/report/render-builds.ts';
 import { gateScan } from '../domain/scan/gate-scan.ts';
 import { movingTag } from '../domain/publish/tag-scheme.ts';
@@ -15,7 +20,8 @@ import type { BuildPorts } from './build-ports.ts';
 export interface ImageBuild extends BuildView {
   imageId?: string;
   inputHash?: string;
-  builder?: BuilderKind;
+  /** The Dockerfile frontend that built it (shown as the report's builder). */
+  builder?: DockerfileFrontend;
 }
 
 export interface BuildRun {
@@ -57,6 +63,8 @@ export async function buildImages(run: BuildRun): Promise<Map<string, ImageBuild
   const runRegistry = `dockyard.local/r${run.commit.slice(0, 12)}${Math.random().toString(36).slice(2, 8)}`;
   const resolved = new Map<string, string>();
   const runTags: string[] = [];
+  let engineFrontend: Promise<DockerfileFrontend> | undefined;
+  const frontend = () => (engineFrontend ??= run.ports.engineFrontend());
 
   const tagForRun = async (imageId: string, name: string) => {
     const reference = `${runRegistry}/${run.config.prefix}/${name}:${movingTag}`;
@@ -81,7 +89,7 @@ export async function buildImages(run: BuildRun): Promise<Map<string, ImageBuild
     for (const level of run.analysis.plan) {
       await forEachLimited(level, run.config.build.concurrency, async (name) => {
         const reason = run.skip?.get(name);
-        const result = reason ? { name, status: 'skipped' as const, reason } : await buildOne(run, name, runRegistry, resolveParent);
+        const result = reason ? { name, status: 'skipped' as const, reason } : await buildOne(run, name, runRegistry, resolveParent, frontend);
         results.set(name, result);
         if (result.imageId) await tagForRun(result.imageId, name);
       });
@@ -103,9 +111,24 @@ async function buildOne(
   name: string,
   runRegistry: string,
   resolveParent: (name: string) => Promise<string | undefined>,
+  engineFrontend: () => Promise<DockerfileFrontend>,
 ): Promise<ImageBuild> {
   const image = run.analysis.catalog.images.get(name);
   if (!image?.model) return { name, status: 'skipped', reason: 'its Dockerfile could not be read' };
+  const { model } = image;
+  const frontend = await engineFrontend();
+  // A file with an approved `# syntax=` is read by that frontend's rules and built by it; any other
+  // is built by the engine's own frontend, so the policy must have judged that frontend's reading.
+  if (!model.directives.syntax && model.frontend !== frontend) {
+    return {
+      name,
+      status: 'failed',
+      reason:
+        `Dockyard read \`${image.dockerfilePath}\` as the \`${model.frontend}\` frontend does, but the Docker engine builds it ` +
+        `with \`${frontend}\`, which may read it differently; the policy judged another reading, so it was not built. ` +
+        'This is a fault in Dockyard, not in the Dockerfile: tell the platform team.',
+    };
+  }
   const parents: Record<string, string> = {};
   for (const dependency of image.dependsOn) {
     const imageId = await resolveParent(dependency);
@@ -127,12 +150,12 @@ async function buildOne(
     folderTree: run.folderTrees.get(name) ?? '',
     parents,
     buildArgs: {},
-    builder: run.config.build.builder,
+    builder: frontend,
     mirrors: run.mirrors.map((mirror) => `${mirror.from}=${mirror.to}`),
   });
   const previous = run.store.findBuild(run.repo, name, inputHash);
   let imageId: string;
-  let builder: BuilderKind | undefined;
+  let builder: DockerfileFrontend | undefined;
   let status: ImageBuild['status'] = 'built';
   if (previous && previous.scanPassed && (await run.ports.hasImage(previous.imageId))) {
     imageId = previous.imageId;
@@ -157,18 +180,19 @@ async function buildOne(
         ...(parentImage ? { parentImage } : {}),
       }),
       mirrors: run.mirrors,
+      expectedImages: expectedImages(model, run.config, runRegistry, run.mirrors),
       credentials: run.credentials,
-      builder: run.config.build.builder,
       ...(run.signal ? { signal: run.signal } : {}),
     });
     if (result.status === 'refused') return { name, status: 'refused', reason: result.message, file: result.file, inputHash };
-    if (result.status === 'failed') {
-      const failed: ImageBuild = { name, status: 'failed', reason: result.message, logTail: result.logTail, builder: result.builder, inputHash };
-      if (result.step) failed.step = result.step;
+    // `unapproved`: BuildKit went for an image the policy never judged; the build was cancelled untagged.
+    if (result.status === 'failed' || result.status === 'unapproved') {
+      const failed: ImageBuild = { name, status: 'failed', reason: result.message, logTail: result.logTail, builder: result.frontend, inputHash };
+      if (result.status === 'failed' && result.step) failed.step = result.step;
       return failed;
     }
     imageId = result.imageId;
-    builder = result.builder;
+    builder = result.frontend;
     await run.ports.tagImage(imageId, buildReference(name, inputHash));
   }
 
@@ -191,6 +215,34 @@ async function buildOne(
     }
   }
   return outcome;
+}
+
+/**
+ * The images the policy judged for this Dockerfile, named as BuildKit will resolve them in this run:
+ * every image its stages, `COPY --from` and `RUN --mount=from` use, and its `# syntax=` frontend
+ * (a superset of what the default target pulls). Catalog parents under their run-local names, as
+ * the registry build arg sends the build there; upstream images through the mirrors, as
+ * `applyMirrors` rewrites them.
+ */
+export function expectedImages(
+  model: DockerfileModel,
+  config: Pick<Config, 'registry' | 'prefix'>,
+  runRegistry: string,
+  mirrors: readonly Mirror[],
+): string[] {
+  const images = new Set<string>();
+  const add = (text: string) => {
+    const name = buildkitImageName(mirrorReference(text, mirrors) ?? text);
+    if (name !== undefined) images.add(name);
+  };
+  for (const { source } of [...model.stages, ...model.uses]) {
+    if (source.kind !== 'image') continue;
+    const catalogName = catalogNameOf(source.reference, config);
+    if (catalogName === undefined) add(formatImageReference(source.reference));
+    else images.add(`${runRegistry}/${config.prefix}/${catalogName}:${movingTag}`);
+  }
+  if (model.directives.syntax) add(model.directives.syntax.image);
+  return [...images].sort();
 }
 
 /** Runs `work` over items with at most `limit` at once. */

@@ -36,10 +36,12 @@ describe('the bundled catalog', () => {
     const yaml = (await readFile(path.join(repoRoot, '.github/dockyard.yml'), 'utf8'))
       .replace(/^registry: .*$/m, `registry: ${h.ci.host}`);
     const config = parseConfig(yaml, '.github/dockyard.yml');
-    const analysis = analyzeCatalog(await readLocalCatalog(copy, 'images'), 'all', config);
-    expect(analysis.plan).toEqual([['base'], ['python'], ['boto3']]);
     const builds = h.services.builds;
     if (!builds) throw new Error('the harness wires builds');
+    const frontend = await builds.ports.engineFrontend();
+    expect(frontend).toBe('buildkit-0.8');
+    const analysis = analyzeCatalog(await readLocalCatalog(copy, 'images'), 'all', config, { frontend });
+    expect(analysis.plan).toEqual([['base'], ['python'], ['boto3']]);
 
     const results = await buildImages({
       repo: 'example/agents',
@@ -56,11 +58,11 @@ describe('the bundled catalog', () => {
       store: builds.store,
     });
 
-    const summary = [...results.values()].map((result) => [result.name, result.status, result.reason ?? '']);
+    const summary = [...results.values()].map((result) => [result.name, result.status, result.reason ?? '', result.builder]);
     expect(summary).toEqual([
-      ['base', 'built', ''],
-      ['python', 'built', ''],
-      ['boto3', 'built', ''],
+      ['base', 'built', '', 'buildkit-0.8'],
+      ['python', 'built', '', 'buildkit-0.8'],
+      ['boto3', 'built', '', 'buildkit-0.8'],
     ]);
     const boto3 = results.get('boto3')?.imageId ?? '';
     const run = await execa('docker', ['run', '--rm', '--entrypoint', 'python3', boto3, '-c', 'import boto3, getpass; print(boto3.__name__, getpass.getuser())'], { reject: false });

@@ -1,45 +1,77 @@
 import type { IncomingMessage } from 'node:http';
 import { addAbortSignal, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { OutsideError } from '../../errors.ts';
+import type { DockerfileFrontend } from '../../domain/dockerfile/frontend.ts';
+import { OutsideError, UserError } from '../../errors.ts';
 import { prepareBuildContext } from './build-context.ts';
 import { followBuild, type BuildOutcome } from './build-progress.ts';
-import { openBuildSession } from './build-session.ts';
-import { chooseBuilder } from './choose-builder.ts';
+import { openBuildSession, type BuildSession } from './build-session.ts';
+import { detectFrontend } from './detect-frontend.ts';
 import { dialEngine, type DialOptions } from './dial-engine.ts';
-import { classicRegistryConfig } from './registry-auth.ts';
-import type { BuilderKind, BuildRequest, BuildResult } from './types.ts';
+import { hasImage, pullImage, tagImage } from './image-store.ts';
+import { buildkitImageName } from './vertex-images.ts';
+import type { BuildRequest, BuildResult } from './types.ts';
 
 /**
- * Builds one image folder on the engine: BuildKit when the engine has it (registry credentials
- * answered per host through a session), else the classic builder (credentials in
- * `X-Registry-Config`). Credentials only ever reach the engine's pulls, never the build itself.
- * Returns `refused` before anything is sent when the folder cannot be sent as it is; throws an
- * OutsideError when the engine cannot be reached, and the signal's reason when aborted.
+ * Builds one image folder on the engine with BuildKit, allowing it only the images the policy
+ * approved: Dockyard pulls each of them by its exact reference first (credentials go to that one
+ * pull), the build's session answers BuildKit's credential requests with nothing, and the build is
+ * cancelled at the first image BuildKit resolves that is not expected (`unapproved`). Tags are
+ * applied only to a build that passed all of that.
+ * Returns `refused` before anything is sent when the folder cannot be sent as it is; throws a
+ * UserError on an engine whose frontend Dockyard has not verified, an OutsideError when the engine
+ * cannot be reached, and the signal's reason when aborted.
  */
 export async function buildImage(docker: Dockerode, request: BuildRequest): Promise<BuildResult> {
   request.signal?.throwIfAborted();
   const context = await prepareBuildContext(request);
   if (context.status === 'refused') return context;
   try {
-    const builder = await chooseBuilder(docker, request.builder ?? 'auto').catch((error: unknown) => {
-      throw engineError(request, error);
+    const frontend = await detectFrontend(docker).catch((error: unknown) => {
+      throw error instanceof UserError ? error : engineError(request, (error as Error).cause ?? error);
     });
-    const session = builder === 'buildkit' ? await openSession(docker, request) : undefined;
+    const expected = new Set(request.expectedImages.map((image) => buildkitImageName(image) ?? image));
+    const unpulled = await pullExpected(docker, request, expected);
+    if (unpulled !== undefined) return { status: 'failed', message: unpulled, logTail: [], frontend };
+    const session = await openSession(docker, request);
     try {
-      const outcome = await runBuild(docker, request, context.tar, builder, session?.id);
-      return toResult(outcome, builder);
+      const outcome = await runBuild(docker, request, context.tar, session.id, expected);
+      return await toResult(docker, request, outcome, frontend, session);
     } finally {
-      session?.close();
+      session.close();
     }
   } finally {
     context.tar.destroy();
   }
 }
 
-async function openSession(docker: Dockerode, request: BuildRequest) {
+/**
+ * Pulls every expected image the engine does not hold yet, by its exact reference, so that BuildKit
+ * finds it locally and never needs a credential. Returns why one could not be pulled, if one could not.
+ */
+async function pullExpected(docker: Dockerode, request: BuildRequest, expected: ReadonlySet<string>): Promise<string | undefined> {
+  for (const image of expected) {
+    request.signal?.throwIfAborted();
+    const present = await hasImage(docker, image).catch((error: unknown) => {
+      throw engineError(request, error);
+    });
+    if (present) continue;
+    let problem: string;
+    try {
+      if ((await pullImage(docker, image, request.credentials)) !== null) continue;
+      problem = 'its registry has no such image';
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    }
+    return `Dockyard could not pull \`${image}\`, which \`${request.image}\` builds on, before the build: ${problem}. ` +
+      'Check that the reference exists and that Dockyard has credentials for its registry.';
+  }
+  return undefined;
+}
+
+async function openSession(docker: Dockerode, request: BuildRequest): Promise<BuildSession> {
   try {
-    return await openBuildSession(docker, request.credentials);
+    return await openBuildSession(docker);
   } catch (error) {
     throw engineError(request, error);
   }
@@ -49,31 +81,29 @@ async function runBuild(
   docker: Dockerode,
   request: BuildRequest,
   tar: Readable,
-  builder: BuilderKind,
-  session: string | undefined,
+  session: string,
+  expected: ReadonlySet<string>,
 ): Promise<BuildOutcome> {
-  // A fresh object every time: the modem deletes and rewrites what it is given.
+  // A fresh object every time: the modem deletes and rewrites what it is given. No `t`: the engine
+  // would tag the result before Dockyard has read the whole progress.
   const options: DialOptions = {
     method: 'POST',
     path: '/build?',
     file: tar,
     options: {
-      t: [...request.tags],
       buildargs: JSON.stringify(request.buildArgs),
       labels: JSON.stringify(request.labels),
       forcerm: true,
       rm: true,
       nocache: request.noCache ?? false,
+      // Resolve mode "default": BuildKit prefers the image Dockyard pulled (see build-session.ts).
       pull: false,
-      version: builder === 'buildkit' ? '2' : '1',
-      ...(session === undefined ? {} : { session }),
+      version: '2',
+      session,
     },
     isStream: true,
     statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
   };
-  if (builder === 'classic' && request.credentials.length > 0) {
-    options.registryconfig = classicRegistryConfig(request.credentials);
-  }
   if (request.signal) options.abortSignal = request.signal;
 
   let response: IncomingMessage;
@@ -83,31 +113,53 @@ async function runBuild(
     request.signal?.throwIfAborted();
     const status = (error as { statusCode?: unknown }).statusCode;
     // 400: the engine read the request and refused the build itself (e.g. a Dockerfile it cannot parse).
-    if (status === 400) return { failure: { message: engineMessage(error) }, logTail: [] };
+    if (status === 400) return { failure: { message: engineMessage(error) }, resolvedImages: [], logTail: [] };
     throw engineError(request, error);
   }
   if (request.signal) addAbortSignal(request.signal, response);
   try {
-    return await followBuild(response, builder);
+    return await followBuild(response, expected);
   } catch (error) {
     request.signal?.throwIfAborted();
     throw engineError(request, error);
+  } finally {
+    // Closing the connection is what cancels a build stopped at an unexpected image.
+    response.destroy();
   }
 }
 
-function toResult(outcome: BuildOutcome, builder: BuilderKind): BuildResult {
-  const { logTail } = outcome;
+async function toResult(
+  docker: Dockerode,
+  request: BuildRequest,
+  outcome: BuildOutcome,
+  frontend: DockerfileFrontend,
+  session: BuildSession,
+): Promise<BuildResult> {
+  const logTail = [...outcome.logTail];
+  for (const host of session.refusedHosts) {
+    logTail.push(`Dockyard gave BuildKit no credentials for ${host}: it pulls every approved image itself before the build.`);
+  }
+  if (outcome.unexpectedImage !== undefined) {
+    const image = outcome.unexpectedImage;
+    const message = `BuildKit resolved \`${image}\`, which the policy did not approve for \`${request.image}\`; nothing was built or pushed.`;
+    return { status: 'unapproved', image, message, logTail, frontend };
+  }
   if (outcome.failure) {
     const { step, message } = outcome.failure;
     return step === undefined
-      ? { status: 'failed', message, logTail, builder }
-      : { status: 'failed', step, message, logTail, builder };
+      ? { status: 'failed', message, logTail, frontend }
+      : { status: 'failed', step, message, logTail, frontend };
   }
   if (outcome.imageId === undefined) {
     const message = 'The engine ended the build without an image ID or an error. Check the Docker engine log, then retry.';
-    return { status: 'failed', message, logTail, builder };
+    return { status: 'failed', message, logTail, frontend };
   }
-  return { status: 'built', imageId: outcome.imageId, builder, logTail };
+  try {
+    for (const tag of request.tags) await tagImage(docker, outcome.imageId, tag);
+  } catch (error) {
+    throw engineError(request, error);
+  }
+  return { status: 'built', imageId: outcome.imageId, frontend, logTail };
 }
 
 function engineMessage(error: unknown): string {

@@ -1,15 +1,19 @@
 import type { Readable } from 'node:stream';
 import { decodeBuildkitStatus } from './buildkit-status.ts';
-import type { BuilderKind } from './types.ts';
+import { imageOfVertex } from './vertex-images.ts';
 
 /** How many lines of build output a result keeps. */
 const logTailLength = 20;
 
-/** What a build's progress stream said, read to its end. */
+/** What a build's progress stream said, read to its end or to the first unexpected image. */
 export interface BuildOutcome {
   imageId?: string;
   /** Set when any event reported an error, even if the stream then ended normally. */
   failure?: { step?: string; message: string };
+  /** Every image BuildKit resolved or pulled, as it names them, in the order it named them. */
+  resolvedImages: string[];
+  /** The first resolved image that was not expected; reading stopped right there. */
+  unexpectedImage?: string;
   logTail: string[];
 }
 
@@ -24,10 +28,17 @@ interface BuildEvent {
   errorDetail?: { message?: string };
 }
 
-/** Reads a build's whole progress stream and says how the build ended. */
-export async function followBuild(stream: Readable, builder: BuilderKind): Promise<BuildOutcome> {
-  const tracker = builder === 'buildkit' ? new BuildkitTracker() : new ClassicTracker();
-  for await (const event of readEvents(stream)) tracker.handle(event);
+/**
+ * Reads a BuildKit build's progress stream to its end and says how the build ended, or stops at the
+ * first image BuildKit resolves that is not in `expectedImages` (names as `buildkitImageName` gives
+ * them). Stopping destroys the stream, which makes the engine cancel the build.
+ */
+export async function followBuild(stream: Readable, expectedImages: ReadonlySet<string>): Promise<BuildOutcome> {
+  const tracker = new BuildkitTracker(expectedImages);
+  for await (const event of readEvents(stream)) {
+    tracker.handle(event);
+    if (tracker.unexpectedImage !== undefined) break;
+  }
   return tracker.outcome();
 }
 
@@ -72,44 +83,11 @@ function errorMessage(event: BuildEvent): string | undefined {
   return event.errorDetail !== undefined || event.error !== undefined ? (message ?? 'the build failed') : undefined;
 }
 
-/** The classic builder: `Step n/m : …` lines, `{aux: {ID}}`, `{error, errorDetail}`. */
-class ClassicTracker {
-  private readonly log = new LogTail();
-  private step: string | undefined;
-  private imageId: string | undefined;
-  private failure: BuildOutcome['failure'];
-
-  handle(event: BuildEvent): void {
-    if (typeof event.stream === 'string') {
-      this.log.add(event.stream);
-      for (const line of event.stream.split('\n')) {
-        const match = /^Step (\d+\/\d+) : (.*)$/.exec(line.trim());
-        if (match) this.step = `[${match[1]}] ${match[2]}`;
-      }
-    }
-    if (typeof event.status === 'string' && event.progressDetail === undefined) {
-      this.log.add(event.id ? `${event.id}: ${event.status}` : event.status);
-    }
-    const id = (event.aux as { ID?: unknown } | undefined)?.ID;
-    if (typeof id === 'string') this.imageId = id;
-    const message = errorMessage(event);
-    if (message !== undefined && !this.failure) {
-      this.failure = this.step === undefined ? { message } : { step: this.step, message };
-      this.log.add(`ERROR: ${message}`);
-    }
-  }
-
-  outcome(): BuildOutcome {
-    const outcome: BuildOutcome = { logTail: this.log.lines };
-    if (this.imageId !== undefined) outcome.imageId = this.imageId;
-    if (this.failure) outcome.failure = this.failure;
-    return outcome;
-  }
-}
-
 /** BuildKit: `moby.buildkit.trace` status protobufs, `moby.image.id`, and `{errorDetail}`. */
 class BuildkitTracker {
   private readonly log = new LogTail();
+  private readonly resolved = new Set<string>();
+  unexpectedImage: string | undefined;
   private readonly announced = new Set<string>();
   private readonly names = new Map<string, string>();
   /** Output not yet ended by a newline, per step. */
@@ -117,6 +95,12 @@ class BuildkitTracker {
   private imageId: string | undefined;
   private stepError: { step: string; message: string } | undefined;
   private streamError: string | undefined;
+
+  private readonly expectedImages: ReadonlySet<string>;
+
+  constructor(expectedImages: ReadonlySet<string>) {
+    this.expectedImages = expectedImages;
+  }
 
   handle(event: BuildEvent): void {
     if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') {
@@ -137,7 +121,8 @@ class BuildkitTracker {
   outcome(): BuildOutcome {
     for (const [vertex, text] of this.partial) this.log.add(text, this.prefix(vertex));
     this.partial.clear();
-    const outcome: BuildOutcome = { logTail: this.log.lines };
+    const outcome: BuildOutcome = { resolvedImages: [...this.resolved], logTail: this.log.lines };
+    if (this.unexpectedImage !== undefined) outcome.unexpectedImage = this.unexpectedImage;
     if (this.imageId !== undefined) outcome.imageId = this.imageId;
     if (this.streamError !== undefined || this.stepError) {
       const message = this.streamError ?? this.stepError?.message ?? 'the build failed';
@@ -150,6 +135,17 @@ class BuildkitTracker {
     const status = decodeBuildkitStatus(aux);
     for (const vertex of status.vertexes) {
       if (vertex.name !== '') this.names.set(vertex.digest, vertex.name);
+      const image = imageOfVertex(vertex.name);
+      if (image !== undefined && !this.resolved.has(image)) {
+        this.resolved.add(image);
+        // Checked the first time BuildKit names the image: it lists a stage's source ops before any
+        // of them starts, and resolves a base image's config before the steps that build on it.
+        if (!this.expectedImages.has(image)) {
+          this.unexpectedImage = image;
+          this.log.add(`ERROR: ${vertex.name}: not an image the policy approved`);
+          return;
+        }
+      }
       if (vertex.started && !this.announced.has(vertex.digest)) {
         this.announced.add(vertex.digest);
         this.log.add(vertex.name);

@@ -6,12 +6,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type Dockerode from 'dockerode';
 import { dialEngine } from './dial-engine.ts';
-import { credentialForHost } from './registry-auth.ts';
-import type { RegistryCredential } from './types.ts';
 
 /** A BuildKit session attached to the engine; pass `id` as the build's `session`, `close` when done. */
 export interface BuildSession {
   id: string;
+  /** Registry hosts BuildKit asked credentials for, each once, in the order asked; it got none. */
+  refusedHosts: string[];
   close(): void;
 }
 
@@ -19,15 +19,21 @@ const credentialsMethod = '/moby.filesync.v1.Auth/Credentials';
 const healthMethod = '/grpc.health.v1.Health/Check';
 
 /**
- * Opens a BuildKit session that answers the engine's registry credential requests host by host:
- * a credential only goes to the registry it was given for, every other host gets an empty answer.
- * It also answers BuildKit's health checks, without which the engine drops the session after two.
+ * Opens a BuildKit session that answers every registry credential request with no credentials and
+ * records the host asked for. A credential per host would let the Dockerfile pull any repository
+ * on that host; instead Dockyard pulls each approved image itself, by its exact reference, before
+ * the build, and BuildKit in Docker Engine 20.10 uses the local image (moby
+ * builder/builder-next/adapters/containerimage/pull.go: `ResolveModeDefault` is "prefer local").
+ *
+ * The session offers only `Credentials` and the health check: without `GetTokenAuthority` BuildKit
+ * never asks it for `FetchToken` (buildkit util/resolver/authorizer.go calls FetchToken only for an
+ * authority the session announced) and fetches at most an anonymous token from a token registry.
+ * BuildKit v0.8 asks `Credentials{Host}` when a registry answers 401. The health check is needed
+ * because the engine drops a session after two failed checks.
  */
-export async function openBuildSession(
-  docker: Dockerode,
-  credentials: readonly RegistryCredential[],
-): Promise<BuildSession> {
+export async function openBuildSession(docker: Dockerode): Promise<BuildSession> {
   const id = randomUUID();
+  const refusedHosts: string[] = [];
   const socket = (await dialEngine(docker, {
     method: 'POST',
     path: '/session',
@@ -50,8 +56,9 @@ export async function openBuildSession(
         call: grpc.ServerUnaryCall<{ Host: string }, unknown>,
         callback: grpc.sendUnaryData<{ Username?: string; Secret?: string }>,
       ) {
-        const credential = credentialForHost(call.request.Host, credentials);
-        callback(null, credential ? { Username: credential.username, Secret: credential.password } : {});
+        const host = String(call.request.Host);
+        if (!refusedHosts.includes(host)) refusedHosts.push(host);
+        callback(null, {});
       },
     });
     server.addService(healthService, {
@@ -70,6 +77,7 @@ export async function openBuildSession(
 
   return {
     id,
+    refusedHosts,
     close() {
       server.forceShutdown();
       socket.destroy();

@@ -1,3 +1,5 @@
+import type { DockerfileFrontend } from '../../domain/dockerfile/frontend.ts';
+
 /** Credentials for one registry host, handed to the Docker engine only to pull or push images. */
 export interface RegistryCredential {
   /** Host and optional port exactly as it appears in image references, e.g. `127.0.0.1:5000`. */
@@ -14,8 +16,6 @@ export interface Mirror {
   to: string;
 }
 
-export type BuilderKind = 'buildkit' | 'classic';
-
 /** One image to build from its own folder. */
 export interface BuildRequest {
   /** Catalog image name, for messages. */
@@ -28,17 +28,29 @@ export interface BuildRequest {
   labels: Record<string, string>;
   /** Upstream mirrors, applied to the FROM / COPY --from references sent to the engine. */
   mirrors: readonly Mirror[];
-  /** Registry credentials for pulling parents, matched by host; never given to the build itself. */
+  /**
+   * Every image the policy approved for this build, as BuildKit names them (`buildkitImageName`):
+   * after mirrors, with catalog parents under their run-local names. The build stops at the first
+   * image BuildKit resolves that is not one of them.
+   */
+  expectedImages: readonly string[];
+  /**
+   * Registry credentials, matched by host, used only to pull each expected image by its exact
+   * reference before the build; the build itself gets none.
+   */
   credentials: readonly RegistryCredential[];
-  /** `auto` prefers BuildKit and falls back to the classic builder where the engine lacks it. */
-  builder?: 'auto' | BuilderKind;
   noCache?: boolean;
   signal?: AbortSignal;
 }
 
 export type BuildResult =
-  | { status: 'built'; imageId: string; builder: BuilderKind; logTail: string[] }
+  | { status: 'built'; imageId: string; frontend: DockerfileFrontend; logTail: string[] }
   /** The build ran and failed: the failing step and the last lines of its output. */
-  | { status: 'failed'; step?: string; message: string; logTail: string[]; builder: BuilderKind }
+  | { status: 'failed'; step?: string; message: string; logTail: string[]; frontend: DockerfileFrontend }
+  /**
+   * BuildKit resolved an image the policy did not approve (the reader and BuildKit disagree): the
+   * build was cancelled there and nothing it made was tagged.
+   */
+  | { status: 'unapproved'; image: string; message: string; logTail: string[]; frontend: DockerfileFrontend }
   /** Dockyard refused to send the context (a symlink or path escaping the folder, …). */
   | { status: 'refused'; file: string; message: string };

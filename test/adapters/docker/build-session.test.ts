@@ -6,6 +6,7 @@ import { prepareBuildContext } from '../../../src/adapters/docker/build-context.
 import { followBuild, type BuildOutcome } from '../../../src/adapters/docker/build-progress.ts';
 import { openBuildSession } from '../../../src/adapters/docker/build-session.ts';
 import { dialEngine } from '../../../src/adapters/docker/dial-engine.ts';
+import { pullImage } from '../../../src/adapters/docker/image-store.ts';
 import {
   CreatedImages,
   FixtureFolders,
@@ -16,6 +17,7 @@ import {
 } from './docker-test-env.ts';
 
 // The session on its own, driving the build API by hand so the session's lifetime is the test's.
+// The registry parent is private (htpasswd): only Dockyard's own pull, with credentials, can fetch it.
 
 const run = randomBytes(4).toString('hex');
 const folders = new FixtureFolders();
@@ -33,12 +35,19 @@ afterAll(async () => {
   await folders.cleanup();
 });
 
-/** A BuildKit build FROM the registry parent that gets its credentials from session `id` only. */
-async function buildWithSession(id: string): Promise<BuildOutcome> {
+/**
+ * A BuildKit build FROM the registry parent with session `id`; the parent is removed from the engine
+ * first, and pulled again with the registry's credentials when `pullFirst`, as `buildImage` does.
+ */
+async function buildWithSession(id: string, { pullFirst = false } = {}): Promise<BuildOutcome> {
   const contextDir = await folders.create('session-child', { Dockerfile: `FROM ${registryParent}\nRUN test -f /parent.txt\n` });
   const context = await prepareBuildContext({ contextDir, mirrors: [], buildArgs: {} });
   if (context.status !== 'ready') throw new Error(context.message);
   await untag(env.docker, registryParent);
+  if (pullFirst) {
+    const { host, user, password } = env.registry;
+    expect(await pullImage(env.docker, registryParent, [{ registry: host, username: user, password }])).toMatch(/^sha256:/);
+  }
   const response = (await dialEngine(env.docker, {
     method: 'POST',
     path: '/build?',
@@ -47,30 +56,44 @@ async function buildWithSession(id: string): Promise<BuildOutcome> {
     isStream: true,
     statusCodes: { 200: true },
   })) as IncomingMessage;
-  const outcome = await followBuild(response, 'buildkit');
-  if (outcome.imageId) images.track({ status: 'built', imageId: outcome.imageId, builder: 'buildkit', logTail: [] });
+  const outcome = await followBuild(response, new Set([`${registryParent}`]));
+  if (outcome.imageId) images.track({ status: 'built', imageId: outcome.imageId, frontend: 'buildkit-0.8', logTail: [] });
   return outcome;
 }
 
 describe('openBuildSession', () => {
-  it("still answers for credentials after BuildKit's health checks have run for seconds", async () => {
-    const { host, user, password } = env.registry;
-    const session = await openBuildSession(env.docker, [{ registry: host, username: user, password }]);
+  it("answers the engine's credential request for the registry with nothing, so a parent not pulled beforehand cannot be pulled", async () => {
+    const session = await openBuildSession(env.docker);
     try {
-      // BuildKit checks every second and drops a session after two failed checks.
+      // BuildKit checks every second and drops a session after two failed checks: the answer below
+      // comes from a session that is still alive.
       await sleep(3500);
       const outcome = await buildWithSession(session.id);
 
+      expect(outcome.imageId).toBeUndefined();
+      expect(outcome.failure?.message).toMatch(/401 Unauthorized/);
+      expect(session.refusedHosts).toEqual([env.registry.host]);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('lets BuildKit use the parent Dockyard pulled before the build, without asking for credentials', async () => {
+    const session = await openBuildSession(env.docker);
+    try {
+      const outcome = await buildWithSession(session.id, { pullFirst: true });
+
       expect(outcome.failure).toBeUndefined();
       expect(outcome.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(outcome.resolvedImages).toEqual([registryParent]);
+      expect(session.refusedHosts).toEqual([]);
     } finally {
       session.close();
     }
   });
 
   it('gives the engine nothing more once closed', async () => {
-    const { host, user, password } = env.registry;
-    const session = await openBuildSession(env.docker, [{ registry: host, username: user, password }]);
+    const session = await openBuildSession(env.docker);
     session.close();
 
     const outcome = await buildWithSession(session.id);

@@ -116,8 +116,8 @@ export class CreatedImages {
   }
 }
 
-/** A build request with the fields most tests leave empty. */
-export function request(contextDir: string, fields: Partial<BuildRequest> = {}): BuildRequest {
+/** A build request with the fields most tests leave empty; every test says which images it approves. */
+export function request(contextDir: string, fields: Partial<BuildRequest> & Pick<BuildRequest, 'expectedImages'>): BuildRequest {
   return { image: path.basename(contextDir), contextDir, tags: [], buildArgs: {}, labels: {}, mirrors: [], credentials: [], ...fields };
 }
 
@@ -181,7 +181,7 @@ export async function pushAuthParent(
 ): Promise<string> {
   const reference = `${env.registry.host}/dockyard-test/docker-adapter:${tag}`;
   const dir = await folders.create('auth-parent', { Dockerfile: `FROM ${env.rootImage}\nRUN echo ${marker} > /parent.txt\n` });
-  const built = images.track(await buildImage(env.docker, request(dir, { tags: [reference], builder: 'classic' })));
+  const built = images.track(await buildImage(env.docker, request(dir, { tags: [reference], expectedImages: [env.rootImage] })));
   if (built.status !== 'built') throw new Error(`building the registry parent failed: ${JSON.stringify(built)}`);
   await pushToRegistry(env, reference);
   await untag(env.docker, reference);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classicRegistryConfig, credentialForHost } from '../../../src/adapters/docker/registry-auth.ts';
+import { credentialForHost } from '../../../src/adapters/docker/registry-auth.ts';
 
 const ecr = { registry: '123.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'ecr-token' };
 const local = { registry: '127.0.0.1:5000', username: 'AWS', password: 'local-password' };
@@ -15,7 +15,7 @@ describe('credentialForHost', () => {
     expect(credentialForHost('123.dkr.ecr.eu-west-1.amazonaws.com.evil.example.com', [ecr])).toBeUndefined();
   });
 
-  it('treats the names Docker Hub answers under as one host, as BuildKit asks for registry-1.docker.io', () => {
+  it('treats the names Docker Hub answers under as one host', () => {
     expect(credentialForHost('registry-1.docker.io', [local, hub])).toBe(hub);
     expect(credentialForHost('index.docker.io', [hub])).toBe(hub);
     expect(credentialForHost('registry-1.docker.io', [local])).toBeUndefined();
@@ -24,15 +24,6 @@ describe('credentialForHost', () => {
   it('ignores case and a scheme written into the credential', () => {
     expect(credentialForHost('Registry.Example.com', [{ ...ecr, registry: 'https://registry.example.com' }])).toMatchObject({
       password: 'ecr-token',
-    });
-  });
-});
-
-describe('classicRegistryConfig', () => {
-  it('keys every credential by host, and Docker Hub by the index address the classic builder looks up', () => {
-    expect(classicRegistryConfig([local, hub])).toEqual({
-      '127.0.0.1:5000': { username: 'AWS', password: 'local-password', serveraddress: '127.0.0.1:5000' },
-      'https://index.docker.io/v1/': { username: 'hub-user', password: 'hub-token', serveraddress: 'https://index.docker.io/v1/' },
     });
   });
 });
