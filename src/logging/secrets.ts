@@ -1,27 +1,37 @@
 /**
- * Every secret Dockyard obtains (GitHub tokens, ECR passwords, Jenkins tokens) is registered here
- * the moment it is obtained, and every text that leaves the process (log records, error messages,
- * check runs, comments) passes through `redact`.
+ * The one redaction path. Every secret Dockyard obtains (GitHub tokens, ECR passwords, Jenkins tokens)
+ * is registered here the moment it is obtained, and every text that leaves the process (log records,
+ * error messages, check runs, comments) passes through `redact`.
  */
 const secrets = new Set<string>();
 
 /** Shortest value worth registering: shorter strings would redact ordinary words. */
 const minimumLength = 8;
 
-/** Registers a secret (and its base64 form, as it appears in auth headers) for redaction. */
+/** What a redacted secret reads as. */
+export const redactedMarker = '[REDACTED]';
+
+// Parameters that carry a secret by name, redacted even when the value was never registered (a token
+// read by another process, or one echoed back before registration): JCasC's reload token, which
+// configuration-as-code-plugin's TokenReloadAction reads from the `casc-reload-token` parameter.
+const secretParameters = /(casc-reload-token=)[^&\s"'<>]*/gi;
+
+/**
+ * Registers a secret for redaction, with the forms it travels in: base64 (as in Basic auth headers)
+ * and URL-encoded (as in query strings and form bodies).
+ */
 export function registerSecret(value: string): void {
   if (value.length < minimumLength) return;
-  secrets.add(value);
-  secrets.add(Buffer.from(value).toString('base64'));
+  for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)]) secrets.add(form);
 }
 
-/** Replaces every registered secret in a text with `[REDACTED]`. */
+/** Replaces every registered secret, and every secret-carrying parameter's value, with `[REDACTED]`. */
 export function redact(text: string): string {
   let result = text;
   for (const secret of secrets) {
-    if (result.includes(secret)) result = result.split(secret).join('[REDACTED]');
+    if (result.includes(secret)) result = result.split(secret).join(redactedMarker);
   }
-  return result;
+  return result.replace(secretParameters, `$1${redactedMarker}`);
 }
 
 /** Redacts secrets anywhere in a JSON-able value (log records, API bodies). */

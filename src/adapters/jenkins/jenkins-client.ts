@@ -1,6 +1,6 @@
+import { redact, registerSecret } from '../../logging/secrets.ts';
 import { JenkinsAuthError, JenkinsRejectedError, JenkinsUnavailableError, type JenkinsCredential } from './jenkins-errors.ts';
 import { checkResponseSchema, parseJson, reloadErrorSchema } from './jenkins-responses.ts';
-import { redactSecrets } from './redact-secrets.ts';
 
 /** How Dockyard proves itself to Jenkins; the secrets come from the app's environment. */
 export type JenkinsAuth =
@@ -50,9 +50,9 @@ export function createJenkinsClient(options: JenkinsClientOptions): JenkinsClien
   const basic = auth.kind === 'api-token' ? Buffer.from(`${auth.user}:${auth.token}`).toString('base64') : '';
   // API-token requests need no crumb (jenkins core ApiCrumbExclusion), so this header is all they carry.
   const apiTokenHeaders: Record<string, string> = auth.kind === 'api-token' ? { Authorization: `Basic ${basic}` } : {};
-  const secrets = auth.kind === 'api-token' ? [auth.token, basic] : [auth.token, encodeURIComponent(auth.token)];
-  // Every message goes through here: none may carry a credential, even one echoed back by Jenkins.
-  const redact = (text: string): string => redactSecrets(text, secrets);
+  // Every message is redacted: none may carry a credential, even one echoed back by Jenkins.
+  registerSecret(auth.token);
+  if (basic !== '') registerSecret(basic);
   const rejected = (message: string, status: number): JenkinsRejectedError => new JenkinsRejectedError(redact(message), status);
   const unavailable = (message: string, status?: number): JenkinsUnavailableError =>
     new JenkinsUnavailableError(redact(message), status);

@@ -3,6 +3,7 @@ import type { Vulnerability } from '../scan/vulnerability.ts';
 import { compareScans } from '../scan/compare-scans.ts';
 import type { ScanGate } from '../scan/gate-scan.ts';
 import { renderScanMarkdown } from '../scan/render-scan.ts';
+import { escapeHtml, escapeText, fencedBlock, inlineCode, markupText, outsideMessage, truncate } from './markdown.ts';
 
 /** What the report needs to know about one image's build and scan. */
 export interface BuildView {
@@ -28,6 +29,9 @@ export type BuildState = { kind: 'built'; images: BuildView[] } | { kind: 'await
 
 const maxRows = 100;
 const maxDetailsLength = 20_000;
+/** Lines of build output a failed build shows, and how long each may be. */
+const logLines = 20;
+const maxLogLineLength = 500;
 
 /** True when a build or its scan should fail the check. */
 export function buildFails(view: BuildView): boolean {
@@ -41,40 +45,50 @@ export function renderBuilds(state: BuildState): string {
     return [
       '### 🔒 Build and scan: waiting for approval',
       '',
-      `This pull request comes from a fork, so Dockyard has not built it. Someone with write access can review the change and comment \`${state.command}\` to build and scan this exact commit (a new push needs a new approval).`,
+      `This pull request comes from a fork, so Dockyard has not built it. Someone with write access can review the change and comment ${inlineCode(state.command)} to build and scan this exact commit (a new push needs a new approval).`,
     ].join('\n');
   }
   if (state.images.length === 0) return '';
   // Failures first, so that whatever the size limits leave out is the least important.
   const ordered = [...state.images].sort((a, b) => Number(buildFails(b)) - Number(buildFails(a)) || a.name.localeCompare(b.name));
-  const rows = ordered.slice(0, maxRows).map((view) => `| **${view.name}** | ${statusText(view)} | ${scanText(view)} |`);
+  const rows = ordered.slice(0, maxRows).map((view) => `| **${escapeText(view.name)}** | ${statusText(view)} | ${scanText(view)} |`);
   if (ordered.length > maxRows) rows.push(`| …and ${ordered.length - maxRows} more | | |`);
   let budget = maxDetailsLength;
   const details = ordered.flatMap((view) => {
     const parts: string[] = [];
     if (view.status === 'failed' || view.status === 'refused' || view.status === 'skipped') {
-      parts.push(`**${view.status === 'skipped' ? 'Skipped' : view.status === 'refused' ? 'Refused' : 'Build failed'}**: ${view.reason ?? ''}${view.step ? `\n\nFailing step: \`${view.step}\`` : ''}`);
-      if (view.logTail && view.logTail.length > 0) parts.push(['```text', ...view.logTail.slice(-20), '```'].join('\n'));
+      parts.push(reasonMarkdown(view));
+      if (view.logTail && view.logTail.length > 0) {
+        parts.push(fencedBlock(view.logTail.slice(-logLines).map((line) => truncate(line, maxLogLineLength)).join('\n'), 'text'));
+      }
     }
     if (view.scan?.status === 'ok') {
       const scanView = view.published ? { vulnerabilities: view.scan.vulnerabilities, comparison: compareScans(view.scan.vulnerabilities, view.published) } : { vulnerabilities: view.scan.vulnerabilities };
       parts.push(renderScanMarkdown(scanView, { top: 10 }));
     } else if (view.scan?.status === 'unavailable') {
-      parts.push(`Scan did not run: ${view.scan.reason}`);
+      parts.push(`Scan did not run:\n\n${outsideMessage(view.scan.reason)}`);
     }
     if (parts.length === 0) return [];
     const block = parts.join('\n\n');
     if (block.length > budget) return [];
     budget -= block.length;
-    return [`<details${buildFails(view) ? ' open' : ''}><summary><b>${view.name}</b>: build and scan</summary>`, '', ...parts.flatMap((part) => [part, '']), '</details>', ''];
+    return [`<details${buildFails(view) ? ' open' : ''}><summary><b>${escapeHtml(view.name)}</b>: build and scan</summary>`, '', ...parts.flatMap((part) => [part, '']), '</details>', ''];
   });
   return ['### Build and scan', '', '| Image | Build | Vulnerabilities |', '|---|---|---|', ...rows, '', ...details].join('\n');
+}
+
+// A failed build's reason is the engine's or BuildKit's message; a refused or skipped one is Dockyard's
+// own sentence, quoting names in backticks.
+function reasonMarkdown(view: BuildView): string {
+  const step = view.step ? `\n\nFailing step: ${inlineCode(view.step)}` : '';
+  if (view.status === 'failed') return `**Build failed**${step}${view.reason ? `\n\n${outsideMessage(view.reason)}` : ''}`;
+  return `**${view.status === 'skipped' ? 'Skipped' : 'Refused'}**: ${markupText(view.reason ?? '')}${step}`;
 }
 
 function statusText(view: BuildView): string {
   switch (view.status) {
     case 'built':
-      return `✅ built${view.builder ? ` (${view.builder})` : ''}`;
+      return `✅ built${view.builder ? ` (${escapeText(view.builder)})` : ''}`;
     case 'reused':
       return '✅ reused an identical build';
     case 'failed':

@@ -1,11 +1,20 @@
 import type { CheckOutcome } from '../check/conclude-check.ts';
 import type { Finding } from '../findings.ts';
+import { redact } from '../../logging/secrets.ts';
+import { truncate } from './markdown.ts';
 import { commentMarker, headline, renderComment, type CommentContext } from './render-comment.ts';
 
 /** The Checks API takes at most 50 annotations per request. */
 export const annotationsPerRequest = 50;
 /** Past this many, annotations stop helping a reviewer; the rest stay in the summary and locally. */
 export const maxAnnotations = 1000;
+/** Checks API limits ("Update a check run"): an annotation title is at most 255 characters. */
+export const maxAnnotationTitleLength = 255;
+/**
+ * An annotation message is at most 64 KB; a UTF-16 code unit takes at most 3 bytes in UTF-8, so this
+ * many characters always fit, and a reviewer never needs more.
+ */
+export const maxAnnotationMessageLength = 20_000;
 
 /** A check run annotation, as the Checks API takes it. */
 export interface Annotation {
@@ -45,7 +54,17 @@ function toAnnotation(finding: Finding, failing: boolean): Annotation {
     start_line: finding.line,
     end_line: finding.endLine ?? finding.line,
     annotation_level: failing ? 'failure' : finding.severity === 'notice' ? 'notice' : 'warning',
-    title: `${finding.rule}${finding.image ? ` (${finding.image})` : ''}`,
-    message: finding.message,
+    ...annotationText(`${finding.rule}${finding.image ? ` (${finding.image})` : ''}`, finding.message),
+  };
+}
+
+/**
+ * An annotation's title and message. GitHub shows both as plain text, so they need no Markdown
+ * escaping, only the API's length limits and redaction like everything else that leaves the process.
+ */
+export function annotationText(title: string, message: string): Pick<Annotation, 'title' | 'message'> {
+  return {
+    title: truncate(redact(title).replace(/\s+/g, ' '), maxAnnotationTitleLength),
+    message: truncate(redact(message), maxAnnotationMessageLength),
   };
 }

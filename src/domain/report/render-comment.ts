@@ -1,6 +1,7 @@
 import type { CheckOutcome, ImageRow } from '../check/conclude-check.ts';
 import type { ParentVerdict } from '../policy/check-parents.ts';
 import { formatFindingMarkdown } from './format-finding.ts';
+import { escapeHtml, escapeText, fencedBlock, inlineCode, outsideMessage, tableCode, truncate } from './markdown.ts';
 import { renderMermaid } from './render-mermaid.ts';
 
 /** Hidden marker that identifies Dockyard's one comment on a pull request. */
@@ -41,9 +42,7 @@ export function renderComment(outcome: CheckOutcome, context: CommentContext): s
   const diagram = [
     '<details open><summary>Inheritance of the affected images</summary>',
     '',
-    '```mermaid',
-    mermaid.text,
-    '```',
+    fencedBlock(mermaid.text, 'mermaid'),
     mermaid.omitted > 0 ? `\n_The diagram shows the changed images only; ${mermaid.omitted} more affected images are in the table._` : '',
     '</details>',
   ].join('\n');
@@ -102,15 +101,16 @@ function renderHead(outcome: CheckOutcome, context: CommentContext): string {
   const failures = context.buildFailures ?? 0;
   const icon = failures > 0 ? '❌' : { success: '✅', failure: '❌', neutral: '⚠️' }[outcome.conclusion];
   const images = outcome.rows.length;
+  // hadolint's own words: quoted as a code block inside the alert (every line of it prefixed with `>`).
   const lintNote =
     outcome.lint.status === 'unavailable'
-      ? `\n> [!WARNING]\n> Lint did not run: ${outcome.lint.reason}\n`
+      ? `\n> [!WARNING]\n> Lint did not run:\n${outsideMessage(outcome.lint.reason).split('\n').map((line) => `> ${line}`).join('\n')}\n`
       : '';
   return [
     commentMarker,
     `## ${icon} Dockyard: ${headline(outcome)}${failures > 0 ? `; ${failures} image${failures === 1 ? '' : 's'} failed build or scan` : ''}`,
     '',
-    `Checked ${images} image${images === 1 ? '' : 's'} at \`${context.sha.slice(0, 7)}\` against the policy on the default branch.`,
+    `Checked ${images} image${images === 1 ? '' : 's'} at ${inlineCode(context.sha.slice(0, 7))} against the policy on the default branch.`,
     lintNote,
     '',
   ].join('\n');
@@ -126,8 +126,8 @@ export function headline(outcome: CheckOutcome): string {
 }
 
 function renderRow(row: ImageRow): string {
-  const name = `**${row.name}**${row.removed ? ' (removed)' : row.changed ? ' (changed)' : ''}`;
-  const parent = row.removed ? '—' : row.parentKind === 'catalog' ? `\`${row.parent}\` (catalog)` : `\`${truncate(row.parent, 80)}\``;
+  const name = `**${escapeText(row.name)}**${row.removed ? ' (removed)' : row.changed ? ' (changed)' : ''}`;
+  const parent = row.removed || row.parent === '' ? '—' : row.parentKind === 'catalog' ? `${tableCode(row.parent)} (catalog)` : tableCode(truncate(row.parent, 80));
   const verdict = row.removed ? '—' : verdictText[row.verdict];
   const lint = `${row.lint.error} / ${row.lint.warning} / ${row.lint.notice}`;
   return `| ${name} | ${parent} | ${verdict} | ${lint} | ${row.failing > 0 ? `❌ ${row.failing}` : '✅'} |`;
@@ -137,7 +137,7 @@ function renderDetails(row: ImageRow, outcome: CheckOutcome): string {
   const findings = outcome.findings.filter((finding) => finding.image === row.name);
   if (findings.length === 0) return '';
   return [
-    `<details${row.failing > 0 ? ' open' : ''}><summary><b>${row.name}</b>: ${findings.length} finding${findings.length === 1 ? '' : 's'}</summary>`,
+    `<details${row.failing > 0 ? ' open' : ''}><summary><b>${escapeHtml(row.name)}</b>: ${findings.length} finding${findings.length === 1 ? '' : 's'}</summary>`,
     '',
     ...findings.map((finding) => formatFindingMarkdown(finding, outcome.failing.has(finding))),
     '',
@@ -149,10 +149,9 @@ function renderPlan(outcome: CheckOutcome): string {
   const levels = outcome.analysis.plan;
   if (levels.length === 0) return '';
   const total = levels.reduce((sum, level) => sum + level.length, 0);
-  const shown = levels.map((level) => (level.length > 12 ? `${level.slice(0, 12).join(', ')} (+${level.length - 12})` : level.join(', ')));
+  const shown = levels.map((level) => {
+    const names = level.slice(0, 12).map(escapeText).join(', ');
+    return level.length > 12 ? `${names} (+${level.length - 12})` : names;
+  });
   return `**Build order** (${total} image${total === 1 ? '' : 's'}; images in one step build in parallel): ${shown.join(' → ')}`;
-}
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }

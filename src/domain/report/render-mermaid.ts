@@ -1,5 +1,6 @@
 import type { CatalogAnalysis } from '../check/analyze-catalog.ts';
 import { formatImageReference } from '../dockerfile/image-reference.ts';
+import { redact } from '../../logging/secrets.ts';
 
 /** Diagrams larger than this are unreadable in a PR; past it the diagram shows changed images only. */
 export const maxDiagramNodes = 40;
@@ -58,6 +59,14 @@ export function renderMermaid(analysis: CatalogAnalysis): { text: string; omitte
   return { text, omitted };
 }
 
+// Mermaid's quoted labels end at `"` and decode entity codes written `#name;` or `#123;` (Mermaid docs,
+// flowchart "Entity codes to escape characters"). Labels may be rendered as HTML, so `<`, `>` and `&` are
+// encoded too, backticks would start a Markdown string or close the fence, and `#` itself is encoded
+// first so that label text can never spell an entity.
+const labelEntities: Record<string, string> = { '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '&': '#amp;', '`': '#96;' };
+
 function escapeLabel(label: string): string {
-  return label.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+  return redact(label)
+    .replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ')
+    .replace(/[#"<>&`]/g, (character) => labelEntities[character] ?? character);
 }

@@ -1,3 +1,5 @@
+import { escapeText, inlineCode, markupText, outsideMessage, tableCode } from './markdown.ts';
+
 /** How one image fared on the default branch. */
 export interface ImagePublish {
   name: string;
@@ -6,7 +8,10 @@ export interface ImagePublish {
   repository?: string;
   tags?: string[];
   digest?: string;
-  /** Why it was not published, in words for the report. */
+  /**
+   * Why it was not published: for `failed`, the outside system's message (quoted as such); for
+   * `blocked`, Dockyard's own sentence, quoting names in backticks.
+   */
   reason?: string;
 }
 
@@ -33,18 +38,34 @@ export function renderPublish(images: readonly ImagePublish[], commit: string): 
   const rows = [...images]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((image) => {
-      const where = image.repository && image.tags ? image.tags.map((tag) => `\`${image.repository}:${tag}\``).join('<br>') : '—';
-      const digest = image.digest ? `\`${image.digest}\`` : '—';
-      return `| **${image.name}** | ${statusText[image.status]} | ${where} | ${digest} |`;
+      const where = image.repository && image.tags ? image.tags.map((tag) => tableCode(`${image.repository}:${tag}`)).join('<br>') : '—';
+      const digest = image.digest ? tableCode(image.digest) : '—';
+      return `| **${escapeText(image.name)}** | ${statusText[image.status]} | ${where} | ${digest} |`;
     });
-  const reasons = failed.map((image) => `- **${image.name}**: ${image.reason ?? 'unknown reason'}`);
+  const reasons = failed.map((image) => reasonMarkdown(image));
   const body = [
     `## ${failed.length === 0 ? '✅' : '❌'} ${title.replace('Dockyard: ', 'Dockyard ')}`,
     '',
-    `Commit \`${commit.slice(0, 7)}\` on the default branch.`,
+    `Commit ${inlineCode(commit.slice(0, 7))} on the default branch.`,
     '',
     ...(images.length > 0 ? ['| Image | Result | Tags | Digest |', '|---|---|---|---|', ...rows] : []),
     ...(reasons.length > 0 ? ['', '### Not published', '', ...reasons, '', 'Fix the cause and push again, or re-run the check: images already published are not pushed twice.'] : []),
   ].join('\n');
   return { conclusion: failed.length === 0 ? 'success' : 'failure', title, body };
+}
+
+/** The check run summary when publishing stopped before any image's result: the error, quoted. */
+export function renderPublishStopped(message: string): string {
+  return `Publishing stopped:\n\n${outsideMessage(message)}\n\nDockyard retries on its own; images already published are not pushed twice.`;
+}
+
+// A list item; an outside message follows it as a code block indented into the item (CommonMark §5.2).
+function reasonMarkdown(image: ImagePublish): string {
+  const name = `- **${escapeText(image.name)}**`;
+  if (image.status === 'failed' && image.reason) return `${name}: the push failed:\n\n${indent(outsideMessage(image.reason))}`;
+  return `${name}: ${image.reason ? markupText(image.reason) : 'unknown reason'}`;
+}
+
+function indent(block: string): string {
+  return block.split('\n').map((line) => `  ${line}`).join('\n');
 }

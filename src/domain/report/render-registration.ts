@@ -1,3 +1,5 @@
+import { escapeText, outsideMessage, tableCode } from './markdown.ts';
+
 /** Hidden marker of the Jenkins registration comment on a merged pull request. */
 export const registrationCommentMarker = '<!-- dockyard:jenkins -->';
 
@@ -9,21 +11,25 @@ export interface CloudRegistration {
   templates: { image: string; label: string; imageRef: string }[];
 }
 
+/** Problems and reasons are Jenkins' (or the client's) messages: the report quotes them as code. */
 export type RegistrationReport =
   | { status: 'registered'; clouds: CloudRegistration[] }
   | { status: 'rejected'; problems: string[] }
   | { status: 'retrying'; reason: string };
+
+/** Most Jenkins problems one report quotes; the rest are counted. */
+const maxProblems = 20;
 
 /** The registration report for the merge commit's check run and the merged pull request. */
 export function renderRegistration(report: RegistrationReport, jenkinsUrl: string): { conclusion: 'success' | 'failure' | 'neutral'; title: string; body: string } {
   switch (report.status) {
     case 'registered': {
       const lines = report.clouds.flatMap((cloud) => [
-        `**${cloud.cloud}** (${cloud.kind}): ${cloud.templates.length} template${cloud.templates.length === 1 ? '' : 's'}`,
+        `**${escapeText(cloud.cloud)}** (${escapeText(cloud.kind)}): ${cloud.templates.length} template${cloud.templates.length === 1 ? '' : 's'}`,
         '',
         '| Image | Label | Image reference |',
         '|---|---|---|',
-        ...cloud.templates.map((template) => `| ${template.image} | \`${template.label}\` | \`${template.imageRef}\` |`),
+        ...cloud.templates.map((template) => `| ${escapeText(template.image)} | ${tableCode(template.label)} | ${tableCode(template.imageRef)} |`),
         '',
       ]);
       return {
@@ -41,7 +47,8 @@ export function renderRegistration(report: RegistrationReport, jenkinsUrl: strin
           '',
           'Jenkins kept its previous configuration. What it said:',
           '',
-          ...report.problems.map((problem) => `- ${problem}`),
+          outsideMessage(report.problems.slice(0, maxProblems).join('\n'), 8_000),
+          ...(report.problems.length > maxProblems ? ['', `…and ${report.problems.length - maxProblems} more.`] : []),
           '',
           'Fix the `jenkins:` settings in `.github/dockyard.yml` or the image metadata, and merge the fix.',
         ].join('\n'),
@@ -53,7 +60,7 @@ export function renderRegistration(report: RegistrationReport, jenkinsUrl: strin
         body: [
           '## ⏳ Dockyard could not register the agent templates yet',
           '',
-          `${report.reason}`,
+          outsideMessage(report.reason),
           '',
           'The images are published. Dockyard keeps retrying with backoff and updates this comment when Jenkins has them.',
         ].join('\n'),

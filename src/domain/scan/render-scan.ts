@@ -1,6 +1,7 @@
 import type { Vulnerability, VulnerabilitySeverity } from './vulnerability.ts';
 import type { ScanComparison } from './compare-scans.ts';
 import { countBySeverity, severities, sortVulnerabilities } from './order-vulnerabilities.ts';
+import { escapeText, inlineCode, tableCode } from '../report/markdown.ts';
 
 /** One image's scan, as the reports show it. */
 export interface ScanView {
@@ -32,7 +33,7 @@ export function renderScanMarkdown(scan: ScanView, options: RenderScanOptions = 
     if (added.length > 0) {
       lines.push('', 'Added:');
       for (const vulnerability of added.slice(0, top)) {
-        lines.push(`- ${icon[vulnerability.severity]} ${vulnerability.severity} ${idMarkdown(vulnerability)} in ${code(vulnerability.pkgName)} (${versionsMarkdown(vulnerability)})`);
+        lines.push(`- ${icon[vulnerability.severity]} ${vulnerability.severity} ${idMarkdown(vulnerability)} in ${inlineCode(vulnerability.pkgName)} (${versionsMarkdown(vulnerability, inlineCode)})`);
       }
       if (added.length > top) lines.push(`- …and ${added.length - top} more`);
     }
@@ -44,7 +45,7 @@ export function renderScanMarkdown(scan: ScanView, options: RenderScanOptions = 
   lines.push('', '| Severity | Vulnerability | Package | Installed → fixed |', '|---|---|---|---|');
   for (const vulnerability of sorted.slice(0, top)) {
     const severity = `${icon[vulnerability.severity]} ${vulnerability.severity}`;
-    lines.push(`| ${severity} | ${idMarkdown(vulnerability)} | ${code(vulnerability.pkgName)} | ${versionsMarkdown(vulnerability)} |`);
+    lines.push(`| ${severity} | ${idMarkdown(vulnerability)} | ${tableCode(vulnerability.pkgName)} | ${versionsMarkdown(vulnerability, tableCode)} |`);
   }
   if (sorted.length > top) lines.push('', `…and ${sorted.length - top} more (the table shows the ${top} most severe).`);
   return lines.join('\n');
@@ -85,34 +86,21 @@ function shownSeverities(counts: Record<VulnerabilitySeverity, number>): Vulnera
   return severities.filter((severity) => severity !== 'UNKNOWN' || counts[severity] > 0);
 }
 
+// Package names and versions come from the scanned image, so from the pull request; ids, titles and
+// URLs from the scanner's database. All of it is quoted through report/markdown.ts.
 function idMarkdown(vulnerability: Vulnerability): string {
-  const id = escapeMarkdown(vulnerability.id);
+  const id = escapeText(vulnerability.id);
   const url = vulnerability.primaryUrl;
-  // Only plain web links: the URL comes from the scanner's database, not from Dockyard.
-  if (url === undefined || !/^https?:\/\/[^\s<>()]+$/.test(url)) return id;
+  // Only plain web links, and only as the target: the link text is the escaped id.
+  if (url === undefined || !/^https?:\/\/[^\s<>()\\`]+$/.test(url)) return id;
   return `[${id}](${url})`;
 }
 
-function versionsMarkdown(vulnerability: Vulnerability): string {
+function versionsMarkdown(vulnerability: Vulnerability, code: (text: string) => string): string {
   const fixed = vulnerability.fixedVersion === undefined ? 'no fix' : code(vulnerability.fixedVersion);
   return `${code(vulnerability.installedVersion)} → ${fixed}`;
 }
 
 function versionsText(vulnerability: Vulnerability): string {
   return `${vulnerability.installedVersion} -> ${vulnerability.fixedVersion ?? 'no fix'}`;
-}
-
-// Package names and versions go in code spans; a pipe would still end the table cell, so it is escaped.
-function code(text: string): string {
-  const line = oneLine(text);
-  if (line.includes('`')) return escapeMarkdown(line);
-  return `\`${line.replaceAll('|', '\\|')}\``;
-}
-
-function escapeMarkdown(text: string): string {
-  return oneLine(text).replace(/[\\`*_{}[\]()<>#|!~]/g, (character) => `\\${character}`);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

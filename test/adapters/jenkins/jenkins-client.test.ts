@@ -112,7 +112,7 @@ describe('reload with the reload token', () => {
     const error = await failure(createJenkinsClient({ url: sim.url, auth: tokenReload }).reload());
 
     expect(error.message).toBe(
-      'Jenkins could not apply the configuration: Failed to reload configuration: No hudson.slaves.Cloud implementation found for ***',
+      'Jenkins could not apply the configuration: Failed to reload configuration: No hudson.slaves.Cloud implementation found for [REDACTED]',
     );
   });
 
@@ -122,7 +122,7 @@ describe('reload with the reload token', () => {
 
     expect(error).toBeInstanceOf(JenkinsUnavailableError);
     expect(error.message).toBe(
-      'Could not reach Jenkins at http://jenkins.invalid/ to reload its configuration: getaddrinfo ENOTFOUND jenkins/?casc-reload-token=***',
+      'Could not reach Jenkins at http://jenkins.invalid/ to reload its configuration: getaddrinfo ENOTFOUND jenkins/?casc-reload-token=[REDACTED]',
     );
   });
 

@@ -8,9 +8,7 @@ const registry = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/jenkins-agents';
 
 /** The `jenkins:` block of a repo config, parsed as the app would parse it (defaults filled in). */
 export const fixtureConfig = jenkinsConfigSchema.parse({
-  url: 'https://jenkins.example.com/',
-  delivery: { serve: { enabled: true } },
-  auth: { reloadTokenEnv: 'JENKINS_RELOAD_TOKEN' },
+  controller: 'main',
   clouds: [
     {
       kind: 'ecs',

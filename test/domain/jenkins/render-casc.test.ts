@@ -62,6 +62,29 @@ describe('renderCasc', () => {
     expect([template.memory, template.memoryReservation]).toEqual([1024, 1024]);
   });
 
+  // configuration-as-code-plugin SecretSourceResolver resolves `${…}` in every scalar (`${readFile:…}` reads
+  // a file on the controller) and turns `^${` into a literal `${`; docs/features/secrets.adoc.
+  for (const kind of ['ecs', 'kubernetes', 'docker'] as const) {
+    it(`escapes JCasC lookups in every value from image.yml and the catalog, ${kind} cloud`, () => {
+      const image = {
+        name: 'base',
+        label: '${readFile:/x}',
+        imageRef: `registry.example/\${ENV}/base@sha256:${'0'.repeat(64)}`,
+        overrides: { remoteFs: '/home/${readFile:/x}/^${kept}' },
+      };
+      const rendered = renderCasc(fixtureCloud(kind), [image], fixtureConfig.defaults);
+
+      expect(rendered).toContain('"^${readFile:/x}"');
+      expect(rendered).not.toMatch(/(^|[^^])\$\{/m);
+      const document = parse(rendered);
+      const values = JSON.stringify(document);
+      expect(values).toContain('"^${readFile:/x}"');
+      expect(values).toContain(`"registry.example/^\${ENV}/base@sha256:${'0'.repeat(64)}"`);
+      // An escape already in the value is escaped again, so JCasC gives back exactly what was written.
+      expect(values).toContain('/home/^${readFile:/x}/^^${kept}');
+    });
+  }
+
   it('refuses an image that is not pinned by digest', () => {
     const tagged = { name: 'base', label: 'base', imageRef: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/jenkins-agents/base:latest' };
     expect(() => renderCasc(fixtureCloud('docker'), [tagged], fixtureConfig.defaults)).toThrow(

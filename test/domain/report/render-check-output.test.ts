@@ -43,7 +43,7 @@ describe('renderCheckOutput', () => {
     // At the `error` threshold hadolint warnings inform without failing; the DY001 fails.
     const outcome = outcomeOf(modified('python'), lintOk(pinWarning, notice, spanning), folders, {
       ...seedConfig,
-      lint: { failureThreshold: 'error' },
+      lint: { ...seedConfig.lint, failureThreshold: 'error' },
     });
 
     expect(renderCheckOutput(outcome, { sha }).annotationBatches).toEqual([

@@ -87,14 +87,17 @@ describe('renderComment', () => {
   it('warns when lint did not run', () => {
     const comment = renderComment(outcomeOf(modified('boto3'), { status: 'unavailable', reason: 'hadolint was not found on PATH.' }), { sha });
 
-    expect(comment.split('\n').slice(0, 8)).toEqual([
+    expect(comment.split('\n').slice(0, 11)).toEqual([
       commentMarker,
       '## ⚠️ Dockyard: policy passed, lint did not run',
       '',
       'Checked 1 image at `0123456` against the policy on the default branch.',
       '',
       '> [!WARNING]',
-      '> Lint did not run: hadolint was not found on PATH.',
+      '> Lint did not run:',
+      '> ```text',
+      '> hadolint was not found on PATH.',
+      '> ```',
       '',
     ]);
   });

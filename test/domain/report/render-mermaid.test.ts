@@ -57,9 +57,9 @@ describe('renderMermaid', () => {
 
     expect(renderMermaid(analysis).text.split('\n').slice(1, 7)).toEqual([
       '  n0["empty"]:::changed',
-      '  n1["?"]:::upstream',
+      '  n1["${NOPE}"]:::upstream',
       '  n2["odd"]:::changed',
-      '  n3["#quot;#lt;Bad#gt;#quot;"]:::upstream',
+      `  n3["'#quot;#lt;Bad#gt;#quot;'"]:::upstream`,
       '  n1 --> n0',
       '  n3 --> n2',
     ]);

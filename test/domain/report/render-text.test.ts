@@ -11,7 +11,7 @@ describe('renderText', () => {
   it('prints one line per finding, its level saying whether it fails, then the verdict', () => {
     const outcome = outcomeOf(modified('python'), lintOk(pinWarning, lintError), seedFolders(), {
       ...seedConfig,
-      lint: { failureThreshold: 'none' },
+      lint: { ...seedConfig.lint, failureThreshold: 'none' },
     });
 
     expect(renderText(outcome)).toBe(

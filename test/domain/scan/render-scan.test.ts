@@ -78,7 +78,7 @@ describe('renderScanMarkdown', () => {
         '',
         '| Severity | Vulnerability | Package | Installed → fixed |',
         '|---|---|---|---|',
-        '| ❔ UNKNOWN | GHSA\\_x\\*y | pkg\\|with\\`tick | `1\\|2` → `3 4` |',
+        '| ❔ UNKNOWN | GHSA\\_x\\*y | ``pkg\\|with`tick`` | `1\\|2` → `3 4` |',
       ].join('\n'),
     );
   });
