@@ -19,7 +19,7 @@ export function onPush(queue: JobQueue) {
       htmlUrl: repository.html_url,
       installationId: installation?.id ?? 0,
     };
-    const added = queue.enqueue(publishJobKind, `publish:${repository.full_name}:${after}`, job);
+    const added = queue.enqueue(publishJobKind, `publish:${repository.full_name}:${after}`, job, repository.full_name);
     context.log.info({ commit: after, added }, added ? 'publish recorded' : 'publish already recorded');
   };
 }

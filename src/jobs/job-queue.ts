@@ -1,24 +1,33 @@
 import type { Logger } from 'pino';
 import type { JobRecord, StateStore } from '../adapters/state/state-store.ts';
-import { isRetryable } from '../errors.ts';
+import { isRetryable, OutsideError } from '../errors.ts';
 import { redact } from '../logging/secrets.ts';
 
-export type JobHandler = (payload: unknown, job: JobRecord) => Promise<void>;
+/** Runs one job; `signal` aborts when the job passes its time limit or the queue stops. */
+export type JobHandler = (payload: unknown, job: JobRecord, signal: AbortSignal) => Promise<void>;
 
 export interface JobQueueOptions {
   /** Delay before the n-th retry (1-based); exponential with jitter by default. */
   backoffMs?: (attempt: number) => number;
   /** After this many failed attempts a job is given up, with an error in the log. */
   maxAttempts?: number;
+  /** How many jobs of different lanes run at once. */
+  concurrency?: number;
+  /** How long one attempt of a job may run before it is aborted (and retried). */
+  jobTimeoutMs?: number;
+  /** How long to wait before trying again when the state store itself fails (a full disk). */
+  storeRetryMs?: number;
   now?: () => number;
 }
 
 const defaultBackoff = (attempt: number) => Math.min(60 * 60_000, 30_000 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
 
 /**
- * Runs recorded jobs one at a time from the state store. A webhook records its job and returns;
- * the queue runs it, retries outside failures with backoff, and after a restart resumes what was
- * pending. Keys make enqueuing idempotent: a redelivered webhook adds no second job.
+ * Runs recorded jobs from the state store. A webhook records its job and returns; the queue runs
+ * it, retries outside failures with backoff, and after a restart resumes what was pending. Keys make
+ * enqueuing idempotent: a redelivered webhook adds no second job. Jobs of one lane (a repository)
+ * run one at a time, in order; different lanes run side by side up to `concurrency`, so one
+ * repository's stuck build never holds up another's. Each attempt has a time limit.
  */
 export class JobQueue {
   readonly #store: StateStore;
@@ -26,9 +35,16 @@ export class JobQueue {
   readonly #log: Logger;
   readonly #backoff: (attempt: number) => number;
   readonly #maxAttempts: number;
+  readonly #concurrency: number;
+  readonly #jobTimeoutMs: number;
+  readonly #storeRetryMs: number;
   readonly #now: () => number;
-  #running: Promise<void> | undefined;
+  /** Running jobs by key, with the lane each holds. */
+  readonly #active = new Map<string, { lane: string; done: Promise<void>; abort: AbortController }>();
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  /** After the store fails, nothing starts before this time: a failing disk must not spin the queue. */
+  #pausedUntil = 0;
 
   constructor(store: StateStore, handlers: Record<string, JobHandler>, log: Logger, options: JobQueueOptions = {}) {
     this.#store = store;
@@ -36,69 +52,159 @@ export class JobQueue {
     this.#log = log;
     this.#backoff = options.backoffMs ?? defaultBackoff;
     this.#maxAttempts = options.maxAttempts ?? 12;
+    this.#concurrency = options.concurrency ?? 2;
+    this.#jobTimeoutMs = options.jobTimeoutMs ?? 60 * 60_000;
+    this.#storeRetryMs = options.storeRetryMs ?? 30_000;
     this.#now = options.now ?? Date.now;
   }
 
-  /** Records a job (once per key) and starts working; returns whether it was new. */
-  enqueue(kind: string, key: string, payload: unknown): boolean {
-    const added = this.#store.enqueue({ key, kind, payload });
+  /** Records a job (once per key) in its lane and starts working; returns whether it was new. */
+  enqueue(kind: string, key: string, payload: unknown, lane = key): boolean {
+    const added = this.#store.enqueue({ key, kind, payload, lane });
     this.kick();
     return added;
   }
 
-  /** Starts a pass over due jobs unless one is running. */
+  /** Starts every due job that a free slot and a free lane allow. Never throws. */
   kick(): void {
-    this.#running ??= this.#drain().finally(() => {
-      this.#running = undefined;
-      this.#schedule();
-    });
-  }
-
-  /** Resolves when no pass is running: tests and shutdown wait on it. */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
-  }
-
-  stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  async #drain(): Promise<void> {
-    for (let due = this.#store.dueJobs(this.#now()); due.length > 0; due = this.#store.dueJobs(this.#now())) {
-      for (const job of due) await this.#run(job);
-    }
-  }
-
-  async #run(job: JobRecord): Promise<void> {
-    const handler = this.#handlers[job.kind];
-    if (!handler) {
-      this.#log.error({ job: job.key, kind: job.kind }, 'no handler for job kind; dropping it');
-      this.#store.completeJob(job.key);
+    if (this.#stopped) return;
+    if (this.#now() < this.#pausedUntil) {
+      this.#wakeIn(this.#pausedUntil - this.#now());
       return;
     }
+    let due: JobRecord[];
     try {
-      await handler(job.payload, job);
-      this.#store.completeJob(job.key);
+      due = this.#store.dueJobs(this.#now());
     } catch (error) {
-      const message = redact(error instanceof Error ? error.message : String(error));
-      const attempt = job.attempts + 1;
-      if (isRetryable(error) && attempt < this.#maxAttempts) {
-        const delay = this.#backoff(attempt);
-        this.#log.warn({ job: job.key, attempt, retryInMs: Math.round(delay), error: message }, 'job failed; will retry');
-        this.#store.retryJob(job.key, message, this.#now() + delay);
-      } else {
-        this.#log.error({ job: job.key, attempt, error: message }, 'job failed; giving up');
-        this.#store.retryJob(job.key, message, Number.MAX_SAFE_INTEGER);
+      this.#log.error({ error: describe(error), retryInMs: this.#storeRetryMs }, 'state store failed while looking for jobs; will try again');
+      this.#pauseForStore();
+      return;
+    }
+    const busy = new Set([...this.#active.values()].map((entry) => entry.lane));
+    for (const job of due) {
+      if (this.#active.size >= this.#concurrency) break;
+      if (busy.has(job.lane) || this.#active.has(job.key)) continue;
+      busy.add(job.lane);
+      this.#start(job);
+    }
+    this.#schedule();
+  }
+
+  /** Resolves when nothing runs and nothing is due now: tests and shutdown wait on it. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const running = [...this.#active.values()].map((entry) => entry.done);
+      if (running.length > 0) {
+        await Promise.all(running);
+        continue;
       }
+      let due = 0;
+      try {
+        due = this.#store.dueJobs(this.#now()).length;
+      } catch {
+        return;
+      }
+      if (due === 0 || this.#stopped) return;
+      this.kick();
+      if (this.#active.size === 0) return;
+    }
+  }
+
+  /** Stops starting jobs and aborts the running ones (they are retried after a restart). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const entry of this.#active.values()) entry.abort.abort(new OutsideError('dockyard', 'Dockyard is stopping; the job resumes when it starts again.'));
+  }
+
+  #start(job: JobRecord): void {
+    const abort = new AbortController();
+    const timeout = setTimeout(
+      () => abort.abort(new OutsideError('dockyard', `The job ran longer than its limit of ${Math.round(this.#jobTimeoutMs / 1000)} s and was cancelled.`)),
+      this.#jobTimeoutMs,
+    );
+    timeout.unref();
+    const done = this.#run(job, abort.signal).finally(() => {
+      clearTimeout(timeout);
+      this.#active.delete(job.key);
+      this.kick();
+    });
+    this.#active.set(job.key, { lane: job.lane, done, abort });
+  }
+
+  async #run(job: JobRecord, signal: AbortSignal): Promise<void> {
+    const handler = this.#handlers[job.kind];
+    let outcome: { ok: true } | { ok: false; failure: unknown };
+    if (!handler) {
+      this.#log.error({ job: job.key, kind: job.kind }, 'no handler for job kind; dropping it');
+      outcome = { ok: true };
+    } else {
+      try {
+        await Promise.race([handler(job.payload, job, signal), rejectOnAbort(signal)]);
+        outcome = { ok: true };
+      } catch (error) {
+        outcome = { ok: false, failure: signal.aborted ? signal.reason : error };
+      }
+    }
+    try {
+      if (outcome.ok) this.#store.completeJob(job.key);
+      else this.#recordFailure(job, outcome.failure, signal.aborted);
+    } catch (error) {
+      // The store itself failed (a full disk, a locked database): the job stays pending and runs
+      // again later; jobs are idempotent, so running one twice is safe, losing one is not.
+      this.#log.error({ job: job.key, error: describe(error), retryInMs: this.#storeRetryMs }, 'state store failed while recording a job result; will try again');
+      this.#pauseForStore();
+    }
+  }
+
+  #recordFailure(job: JobRecord, failure: unknown, timedOut: boolean): void {
+    const message = redact(describe(failure));
+    const attempt = job.attempts + 1;
+    if ((isRetryable(failure) || timedOut) && attempt < this.#maxAttempts) {
+      const delay = this.#backoff(attempt);
+      this.#log.warn({ job: job.key, lane: job.lane, attempt, retryInMs: Math.round(delay), error: message }, 'job failed; will retry');
+      this.#store.retryJob(job.key, message, this.#now() + delay);
+    } else {
+      this.#log.error({ job: job.key, lane: job.lane, attempt, error: message }, 'job failed; giving up');
+      this.#store.retryJob(job.key, message, Number.MAX_SAFE_INTEGER);
     }
   }
 
   #schedule(): void {
-    const next = this.#store.nextDue();
+    let next: number | undefined;
+    try {
+      next = this.#store.nextDue();
+    } catch {
+      this.#pauseForStore();
+      return;
+    }
     if (next === undefined || next === Number.MAX_SAFE_INTEGER) return;
+    // Due jobs still waiting for a slot or their lane start when a running job ends.
+    if (next <= this.#now()) return;
+    this.#wakeIn(next - this.#now());
+  }
+
+  #pauseForStore(): void {
+    this.#pausedUntil = this.#now() + this.#storeRetryMs;
+    this.#wakeIn(this.#storeRetryMs);
+  }
+
+  #wakeIn(ms: number): void {
+    if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.kick(), Math.max(0, next - this.#now()));
+    this.#timer = setTimeout(() => this.kick(), Math.max(0, ms));
     this.#timer.unref();
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
