@@ -2,6 +2,7 @@ import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { writeSync } from 'node:fs';
 import { createServices, type Services } from './app/services.ts';
 import { checkWebhookSecret } from './config/webhook-secret.ts';
+import { UserError } from './errors.ts';
 import { onBuildCommand } from './github/comment-handler.ts';
 import { onCheckRunRerequested, onPullRequest } from './github/pull-request-handlers.ts';
 import { onPush } from './github/push-handler.ts';
@@ -14,8 +15,8 @@ import { serveCasc } from './server/serve-casc.ts';
 export function createDockyard(services?: Services) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
     if (!services) refuseInsecureStart(app);
-    const { builds, queue, store, secrets } = services ?? createServices(app);
-    options?.addHandler(serveCasc(store, secrets));
+    const { builds, queue, store } = services ?? servicesOrExit(app);
+    options?.addHandler(serveCasc(store));
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
       onPullRequest(builds),
@@ -28,6 +29,17 @@ export function createDockyard(services?: Services) {
 }
 
 export default createDockyard();
+
+/** Creates the services, or ends the process before it listens when the operator's settings are invalid. */
+function servicesOrExit(app: Probot): Services {
+  try {
+    return createServices(app);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    writeSync(2, `dockyard: refusing to start: ${error.message}\n`);
+    process.exit(1);
+  }
+}
 
 /** Ends the process before it listens when webhooks could be forged; warns loudly in development mode. */
 function refuseInsecureStart(app: Probot): void {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import type { Probot } from 'probot';
 import { buildImage } from '../adapters/docker/build-image.ts';
+import { detectFrontend } from '../adapters/docker/detect-frontend.ts';
 import { hasImage, pullImage, tagImage, untagImage } from '../adapters/docker/image-store.ts';
 import { createEcrClient } from '../adapters/ecr/create-ecr-client.ts';
 import { ensureRepository } from '../adapters/ecr/ensure-repository.ts';
@@ -12,6 +13,9 @@ import { pushImage } from '../adapters/registry/push-image.ts';
 import { StateStore } from '../adapters/state/state-store.ts';
 import { scanImage } from '../adapters/trivy/run-trivy.ts';
 import { readAppEnv, type AppEnv } from '../config/app-env.ts';
+import type { OperatorRegistry, OperatorSettings } from '../config/operator-schema.ts';
+import { readOperatorSettings } from '../config/read-operator-settings.ts';
+import type { PublishTarget } from '../config/resolve-grants.ts';
 import type { BuildPorts } from '../jobs/build-ports.ts';
 import type { PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
 import { JobQueue, type JobQueueOptions } from '../jobs/job-queue.ts';
@@ -31,26 +35,40 @@ export interface Services {
   queue: JobQueue;
   /** Absent when the app runs without a Docker engine: pull requests then get policy and lint only. */
   builds?: PullRequestBuildDeps;
-  /** Where secrets named by repository configs (Jenkins tokens) are read; the process's by default. */
-  secrets?: NodeJS.ProcessEnv;
 }
 
 /** The outside systems the services talk to; real ones from the environment, or test doubles. */
 export interface Engines {
   env: AppEnv;
-  /** Where the secrets the repository config names (Jenkins tokens) are looked up; the process's by default. */
+  /** Where the secrets the operator's settings name (Jenkins tokens) are looked up; the process's by default. */
   processEnv?: NodeJS.ProcessEnv;
+  /** The operator's settings; absent, Dockyard checks pull requests but publishes and registers nowhere. */
+  operator?: OperatorSettings;
+  /** The ECR client for one of the operator's registries; `ecr` for all of them when absent. */
+  ecrFor?: (registry: OperatorRegistry) => ECRClient;
   /** Retry timing of the job queue; tests shorten it. */
   queueOptions?: JobQueueOptions;
   docker: Dockerode;
   ecr: ECRClient;
 }
 
-/** Creates the services from the app's environment: Docker from DOCKER_HOST, ECR from the AWS SDK's chain. */
+/**
+ * Creates the services from the app's environment and the operator's settings (read here, once): Docker
+ * from DOCKER_HOST, ECR from the AWS SDK's chain, one client per registry region. Throws a ConfigError
+ * for an invalid operator file, so the app does not start.
+ */
 export function createServices(app: Probot): Services {
   const env = readAppEnv();
-  const ecr = createEcrClient(env.DOCKYARD_ECR_ENDPOINT ? { endpoint: env.DOCKYARD_ECR_ENDPOINT } : {});
-  return wireServices(app, { env, docker: new Dockerode(), ecr });
+  const operator = readOperatorSettings(env.DOCKYARD_OPERATOR_CONFIG);
+  const endpoint = env.DOCKYARD_ECR_ENDPOINT ? { endpoint: env.DOCKYARD_ECR_ENDPOINT } : {};
+  const ecr = createEcrClient(endpoint);
+  const clients = new Map<string, ECRClient>();
+  const ecrFor = (registry: OperatorRegistry): ECRClient => {
+    const region = registry.region ?? '';
+    if (!clients.has(region)) clients.set(region, region === '' ? ecr : createEcrClient({ ...endpoint, region }));
+    return clients.get(region) as ECRClient;
+  };
+  return wireServices(app, { env, docker: new Dockerode(), ecr, ecrFor, ...(operator ? { operator } : {}) });
 }
 
 /** Wires services over given engines; tests call it with a real Docker and a mocked ECR. */
@@ -69,25 +87,23 @@ export function wireServices(app: Probot, engines: Engines): Services {
         const job = payload as PublishJob & { installationId: number };
         const octokit = (await app.auth(job.installationId)) as GitHubClient;
         const log = app.log.child({ job: `publish:${job.owner}/${job.repo}@${job.after.slice(0, 7)}` });
-        const outcome = await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, publish: (settings) => publishPorts(engines, settings, registryAuth) }, job);
+        const outcome = await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, operator: engines.operator, publish: (target, settings) => publishPorts(engines, target, settings) }, job);
         if (outcome.registryChanged) {
           const register: RegisterJob = { owner: job.owner, repo: job.repo, commit: job.after, installationId: job.installationId };
-          queue.enqueue(registerJobKind, `register:${job.owner}/${job.repo}:${job.after}`, register);
+          queue.enqueue(registerJobKind, `register:${job.owner}/${job.repo}:${job.after}`, register, `${job.owner}/${job.repo}`);
         }
       },
       [registerJobKind]: async (payload) => {
         const job = payload as RegisterJob;
         const octokit = (await app.auth(job.installationId)) as GitHubClient;
         const log = app.log.child({ job: `register:${job.owner}/${job.repo}@${job.commit.slice(0, 7)}` });
-        await registerJenkins({ octokit, log, store, env: engines.processEnv ?? process.env }, job);
+        await registerJenkins({ octokit, log, store, env: engines.processEnv ?? process.env, operator: engines.operator }, job);
       },
     },
     app.log.child({ name: 'jobs' }),
     engines.queueOptions,
   );
-  const services: Services = { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth } };
-  if (engines.processEnv) services.secrets = engines.processEnv;
-  return services;
+  return { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth } };
 }
 
 function buildPorts({ env, docker }: Engines): BuildPorts {
@@ -99,6 +115,7 @@ function buildPorts({ env, docker }: Engines): BuildPorts {
   };
   return {
     buildImage: (request) => buildImage(docker, request),
+    engineFrontend: () => detectFrontend(docker),
     tagImage: (image, reference) => tagImage(docker, image, reference),
     untagImage: (reference) => untagImage(docker, reference),
     pullImage: (reference, credentials) => pullImage(docker, reference, credentials),
@@ -107,10 +124,14 @@ function buildPorts({ env, docker }: Engines): BuildPorts {
   };
 }
 
-function publishPorts({ docker, ecr }: Engines, settings: RepositorySettings, registryAuth: () => Promise<PushAuth>): PublishPorts {
+function publishPorts({ docker, ecr, ecrFor }: Engines, target: PublishTarget, settings: RepositorySettings): PublishPorts {
+  const client = ecrFor?.(target.registry) ?? ecr;
   return {
-    ensureRepository: (name) => ensureRepository(ecr, name, settings),
-    registryAuth,
+    ensureRepository: (name) => ensureRepository(client, name, settings, { catalog: target.catalog, adopt: target.adopt }),
+    registryAuth: async () => {
+      const auth = await getRegistryAuth(client);
+      return { registry: auth.registry, endpoint: auth.endpoint, username: auth.username, password: auth.password };
+    },
     publishTag: (imageId, repository, tag, auth) =>
       publishTag({ docker, endpoint: auth.endpoint, auth, repository, tag, localImage: imageId }),
     pushMovingTag: (imageId, repository, tag, auth) => pushImage(docker, imageId, `${auth.registry}/${repository}`, tag, auth),

@@ -101,6 +101,12 @@ function registryReader(config: Pick<Config, 'registry' | 'prefix'>, env: NodeJS
   }
   const settings = parsed.data;
   const host = config.registry.replace(/:\d+$/, '');
+  // A name without a dot is one of the operator's registry names, whose address only the app's host knows.
+  if (settings.DOCKYARD_REGISTRY_URL === undefined && !host.includes('.') && host !== 'localhost') {
+    throw new UserError(
+      `${configPath} names the registry "${config.registry}" as the Dockyard operator defined it; set DOCKYARD_REGISTRY_URL to that registry's address (e.g. https://123456789012.dkr.ecr.eu-west-1.amazonaws.com).`,
+    );
+  }
   const endpoint =
     settings.DOCKYARD_REGISTRY_URL ?? `${host === '127.0.0.1' || host === 'localhost' ? 'http' : 'https'}://${config.registry}`;
   let auth: Promise<RegistryAuth> | undefined;

@@ -37,6 +37,8 @@ const appEnvSchema = z.object({
   DOCKYARD_TRIVY_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
   /** ECR API endpoint override (a VPC endpoint, or a local stand-in). */
   DOCKYARD_ECR_ENDPOINT: z.string().url().optional(),
+  /** The operator's settings file (registries, Jenkins controllers, grants); unset, Dockyard publishes nowhere. */
+  DOCKYARD_OPERATOR_CONFIG: z.string().min(1).optional(),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

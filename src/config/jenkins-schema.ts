@@ -4,13 +4,6 @@ import { z } from 'zod';
 // amazon-ecs-plugin ECSCloud.java / ECSTaskTemplate.java, kubernetes-plugin KubernetesCloud.java /
 // PodTemplate.java, docker-plugin DockerCloud.java / DockerTemplate.java.
 
-const envVarName = z
-  .string()
-  .regex(
-    /^[A-Z_][A-Z0-9_]*$/,
-    'must be the NAME of an environment variable of the app, such as "JENKINS_RELOAD_TOKEN"; secrets never go in this file',
-  );
-
 const absolutePath = z.string().regex(/^\/[^\s]*$/, 'must be an absolute path such as "/home/jenkins/agent"');
 
 /** A Jenkins label: one or more words separated by single spaces (ECS README "Label"). */
@@ -184,53 +177,31 @@ const dockerCloudSchema = z.strictObject({
 /** One Jenkins cloud Dockyard manages; each gets its own generated JCasC document. */
 export const cloudSchema = z.discriminatedUnion('kind', [ecsCloudSchema, kubernetesCloudSchema, dockerCloudSchema]);
 
-/** `jenkins:` in `.github/dockyard.yml`: where and how published images are registered in Jenkins. */
+const controllerName = z
+  .string({ error: 'name the Jenkins controller to register in, one your Dockyard operator defined: `jenkins.controller: <name>`' })
+  .regex(/^[a-z0-9]([a-z0-9_-]{0,62})$/, 'must be the name of a Jenkins controller your Dockyard operator defined, such as "main"');
+
+/**
+ * A field that belongs to the operator's settings. Repository maintainers may not name credentials, the
+ * URLs that receive them or paths on the app's host, so a repository config holding one is refused
+ * with what to do instead (this is also how configs written before the split learn where it went).
+ */
+function operatorSetting(field: string, what: string) {
+  return z
+    .never({
+      error: `\`jenkins.${field}\` is an operator setting (${what}): ask your Dockyard operator to define a controller, then write \`jenkins.controller: <name>\``,
+    })
+    .optional();
+}
+
+/** `jenkins:` in `.github/dockyard.yml`: which operator-defined controller, and the clouds and templates in it. */
 export const jenkinsConfigSchema = z
   .strictObject({
-    /** Jenkins root URL, e.g. `https://jenkins.example.com/`. */
-    url: z.url().refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'must not contain credentials; put them in auth'),
-    /** How Jenkins gets the generated documents; at least one way must be on. */
-    delivery: z
-      .strictObject({
-        /** The app serves each cloud's document at `<app URL><path>/<cloud name>.yaml` for CASC_JENKINS_CONFIG. */
-        serve: z
-          .strictObject({
-            /** Serve the documents over HTTP. */
-            enabled: z.boolean().default(false),
-            /** URL path the documents are served under. */
-            path: z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, 'must be a URL path such as "/jenkins/casc"').default('/jenkins/casc'),
-            /**
-             * Env var of the app holding the bearer token Jenkins must send; Jenkins sends it when its URL ends
-             * in `?cascCredentialId=<env var on the controller>` (configuration-as-code DefaultHttpFetcher.java).
-             */
-            tokenEnv: envVarName.default('DOCKYARD_CASC_SERVE_TOKEN'),
-          })
-          .prefault({}),
-        /** Directory on the app's host (e.g. shared with Jenkins' CASC_JENKINS_CONFIG) to write `<cloud name>.yaml` into. */
-        writeTo: absolutePath.optional(),
-      })
-      .prefault({})
-      .refine((delivery) => delivery.serve.enabled || delivery.writeTo !== undefined, {
-        message: 'turn on serve.enabled or set writeTo, or Jenkins never sees the generated documents',
-      }),
-    /** Credentials for reloading Jenkins; only env var names, the values live in the app's environment. */
-    auth: z
-      .strictObject({
-        /** Env var holding the token matching CASC_RELOAD_TOKEN on the controller (token reload). */
-        reloadTokenEnv: envVarName.optional(),
-        /** Jenkins user with Overall/Administer, for /configuration-as-code/check and reload. */
-        user: z.string().min(1).optional(),
-        /** Env var holding that user's API token. */
-        apiTokenEnv: envVarName.optional(),
-      })
-      .superRefine((auth, ctx) => {
-        if ((auth.user === undefined) !== (auth.apiTokenEnv === undefined)) {
-          ctx.addIssue({ code: 'custom', path: [auth.user === undefined ? 'user' : 'apiTokenEnv'], message: 'user and apiTokenEnv go together' });
-        }
-        if (auth.reloadTokenEnv === undefined && auth.user === undefined) {
-          ctx.addIssue({ code: 'custom', message: 'set reloadTokenEnv, or user and apiTokenEnv' });
-        }
-      }),
+    /** Name of the Jenkins controller to register in, as the operator's settings define it (e.g. `main`). */
+    controller: controllerName,
+    url: operatorSetting('url', 'the URL receives Jenkins credentials'),
+    auth: operatorSetting('auth', 'credentials and the env vars holding them'),
+    delivery: operatorSetting('delivery', 'how documents reach Jenkins, including folders on the app\'s host'),
     /** Clouds the images are registered in. */
     clouds: z
       .array(cloudSchema)
@@ -246,7 +217,8 @@ export const jenkinsConfigSchema = z
       }),
     /** Template settings every image starts from; `images/<name>/image.yml` may override them. */
     defaults: templateDefaultsSchema.prefault({}),
-  });
+  })
+  .transform(({ controller, clouds, defaults }) => ({ controller, clouds, defaults }));
 
 export type JenkinsConfig = z.infer<typeof jenkinsConfigSchema>;
 export type CloudConfig = z.infer<typeof cloudSchema>;

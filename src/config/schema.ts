@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { repositorySettingsSchema } from '../adapters/ecr/repository-settings.ts';
+import { dockerfileFrontends, type DockerfileFrontend } from '../domain/dockerfile/frontend.ts';
 import { jenkinsConfigSchema } from './jenkins-schema.ts';
 
 const approvedParent = z.strictObject({
@@ -14,18 +15,41 @@ const approvedParent = z.strictObject({
   scope: z.enum(['any', 'final', 'stage']).default('any'),
 });
 
+const frontendNames = Object.keys(dockerfileFrontends) as [DockerfileFrontend, ...DockerfileFrontend[]];
+
+/** A frontend image a Dockerfile may name in `# syntax=`; its reference must always carry a digest. */
+const approvedFrontend = z.strictObject({
+  /**
+   * Image pattern matched like an approved parent's, e.g. `docker.io/docker/dockerfile@sha256:…`.
+   * With a digest only that digest matches; without one, any digest of a matching name does.
+   */
+  pattern: z.string().min(1),
+  /** Which of Dockyard's known frontends reads Dockerfiles as this image does, so Dockyard can judge them. */
+  readsAs: z.enum(frontendNames),
+});
+
 /** The repository's `.github/dockyard.yml`, always read from the default branch. */
 export const configSchema = z.strictObject({
-  /** Folder holding one sub-folder per image, each with a Dockerfile. */
+  /**
+   * Folder holding one sub-folder per image, each with a Dockerfile. Always inside the repository:
+   * Dockyard reads and builds what is under it, so it must not name anything else on the machine.
+   */
   catalog: z
     .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative folder path such as "images"')
+    .max(200)
+    .regex(
+      /^(?!\.{1,2}(?:\/|$))[A-Za-z0-9._-]+(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._-]+)*$/,
+      'must be a folder inside the repository, relative to its root, such as "images" (no leading /, no . or .. segments)',
+    )
     .default('images'),
-  /** Registry host images are published to, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
+  /**
+   * Registry images are published to: the name of one the Dockyard operator defined (e.g. `main`), or its
+   * host (`123456789012.dkr.ecr.eu-west-1.amazonaws.com`). Publishing needs the operator's grant for it.
+   */
   registry: z
     .string()
-    .regex(/^[a-z0-9.-]+(:\d+)?$/, 'must be a registry host such as "123456789012.dkr.ecr.eu-west-1.amazonaws.com"'),
-  /** Repository prefix: image `python` is published as `<registry>/<prefix>/python`. */
+    .regex(/^[a-z0-9.-]+(:\d+)?$/, 'must be a registry name such as "main" or a host such as "123456789012.dkr.ecr.eu-west-1.amazonaws.com"'),
+  /** Repository prefix: image `python` is published as `<registry>/<prefix>/python`; must be granted by the operator. */
   prefix: z
     .string()
     .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'must be lower-case path components such as "jenkins-agents"')
@@ -38,22 +62,41 @@ export const configSchema = z.strictObject({
       approved: z.array(approvedParent).default([]),
       /** Require a digest pin on every upstream parent, whatever its entry says. */
       requireDigest: z.boolean().default(false),
+      /** Frontend images a `# syntax=` directive may name; a file without one is built by the engine's own. */
+      frontends: z.array(approvedFrontend).default([]),
     })
-    .default({ approved: [], requireDigest: false }),
+    .default({ approved: [], requireDigest: false, frontends: [] }),
   lint: z
     .strictObject({
       /** Lowest hadolint level that fails the check; `none` reports without failing. */
       failureThreshold: z.enum(['error', 'warning', 'info', 'style', 'none']).default('warning'),
+      /**
+       * Honour `# hadolint ignore=…` pragmas written in Dockerfiles. Off by default: a pull request
+       * writes its Dockerfiles, so it could silence any finding; waive rules in `.hadolint.yaml` instead.
+       */
+      allowInlineIgnores: z.boolean().default(false),
     })
-    .default({ failureThreshold: 'warning' }),
+    .default({ failureThreshold: 'warning', allowInlineIgnores: false }),
   build: z
     .strictObject({
       /** How many independent images build at once. */
       concurrency: z.number().int().min(1).max(16).default(2),
-      /** `auto` prefers BuildKit and falls back to the classic builder where the engine lacks it. */
-      builder: z.enum(['auto', 'buildkit', 'classic']).default('auto'),
+      /**
+       * Always BuildKit; `auto`, the old default, means the same. The classic builder is refused: it
+       * parses Dockerfiles its own way, which Dockyard cannot check its reading against, and pulls
+       * with every registry credential it is given.
+       */
+      builder: z
+        .enum(['buildkit', 'auto'], {
+          error: (issue) =>
+            issue.input === 'classic'
+              ? 'the classic builder is no longer supported: it reads Dockerfiles with its own parser, which Dockyard cannot check ' +
+                'its policy reading against, and pulls with every registry credential. Remove `build.builder` or set it to "buildkit".'
+              : undefined,
+        })
+        .default('buildkit'),
     })
-    .default({ concurrency: 2, builder: 'auto' }),
+    .default({ concurrency: 2, builder: 'buildkit' }),
   scan: z
     .strictObject({
       /** Vulnerability severities that fail the check and block publishing. */
@@ -74,6 +117,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type ApprovedParent = z.infer<typeof approvedParent>;
+export type ApprovedFrontend = z.infer<typeof approvedFrontend>;
 
 /** Where Dockyard looks for its config in a repository. */
 export const configPath = '.github/dockyard.yml';

@@ -25,7 +25,7 @@ import { renderCheckOutput } from '../domain/report/render-check-output.ts';
 import { renderConfigError } from '../domain/report/render-config-error.ts';
 import { ConfigError } from '../errors.ts';
 import { checkCatalog } from './check-catalog.ts';
-import { hadolintConfigFiles } from './lint-dockerfiles.ts';
+import { readHadolintConfig } from './read-hadolint-config.ts';
 
 /** The comment that approves building a fork's pull request head. */
 export const buildCommand = '/dockyard build';
@@ -91,7 +91,9 @@ export async function checkPullRequest(
     const config = loaded.config;
     const hadolintConfig = await readHadolintConfig(octokit, repo, job.defaultBranch);
     const folders = await readCatalogFolders(octokit, repo, job.headSha, config.catalog);
-    const outcome = await checkCatalog(hadolintConfig ? { config, folders, changes, hadolintConfig } : { config, folders, changes });
+    // Judge the reading of the frontend the builds will use: the engine's, when there is one.
+    const frontend = builds ? await builds.ports.engineFrontend() : undefined;
+    const outcome = await checkCatalog({ config, folders, changes, ...(hadolintConfig ? { hadolintConfig } : {}), ...(frontend ? { frontend } : {}) });
     if (outcome.lint.status === 'unavailable') log.warn({ pr: job.number, reason: outcome.lint.reason }, 'hadolint unavailable');
     const state = builds ? await buildPullRequest(octokit, log, job, builds, config, folders, outcome) : ({ kind: 'not-configured' } as const);
     const buildFailures = state.kind === 'built' ? state.images.filter(buildFails).length : 0;
@@ -164,16 +166,4 @@ async function loadConfig(octokit: GitHubClient, repo: RepoCoordinates, ref: str
     if (error instanceof ConfigError) return { kind: 'invalid', error };
     throw error;
   }
-}
-
-async function readHadolintConfig(
-  octokit: GitHubClient,
-  repo: RepoCoordinates,
-  ref: string,
-): Promise<{ path: string; bytes: Uint8Array } | undefined> {
-  for (const path of hadolintConfigFiles) {
-    const bytes = await readRepoFile(octokit, repo, path, ref);
-    if (bytes) return { path, bytes };
-  }
-  return undefined;
 }

@@ -11,16 +11,21 @@ import { readCatalogFolders } from '../adapters/github/read-catalog-folders.ts';
 import { readRepoFile } from '../adapters/github/read-repo-file.ts';
 import { upsertStickyComment } from '../adapters/github/sticky-comment.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
+import type { OperatorSettings } from '../config/operator-schema.ts';
 import { parseConfig } from '../config/parse-config.ts';
-import { configPath } from '../config/schema.ts';
+import { resolveGrants, type PublishTarget } from '../config/resolve-grants.ts';
+import { configPath, type Config } from '../config/schema.ts';
 import { catalogRepository } from '../domain/catalog/catalog-reference.ts';
 import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
 import { concludeCheck } from '../domain/check/conclude-check.ts';
 import { movingTag, publishTags } from '../domain/publish/tag-scheme.ts';
-import { publishCommentMarker, renderPublish, type ImagePublish } from '../domain/report/render-publish.ts';
-import { isRetryable, OutsideError } from '../errors.ts';
+import { publishCommentMarker, renderPublish, renderPublishStopped, type ImagePublish } from '../domain/report/render-publish.ts';
+import { escapeText, inlineCode, markupText } from '../domain/report/markdown.ts';
+import { ConfigError, isRetryable, OutsideError, UserError } from '../errors.ts';
 import { redact } from '../logging/secrets.ts';
 import { buildImages, type ImageBuild } from './build-images.ts';
+import { lintChanged } from './check-catalog.ts';
+import { readHadolintConfig } from './read-hadolint-config.ts';
 import type { BuildPorts } from './build-ports.ts';
 import type { PublishPorts, PushAuth } from './publish-ports.ts';
 import type { RepositorySettings } from '../adapters/ecr/repository-settings.ts';
@@ -41,8 +46,10 @@ export interface PublishDeps {
   store: StateStore;
   mirrors: readonly Mirror[];
   build: BuildPorts;
-  /** Publishing, with the repository settings of the config being published. */
-  publish: (settings: RepositorySettings) => PublishPorts;
+  /** The operator's settings: registries and grants. Absent, Dockyard publishes nowhere and says so. */
+  operator: OperatorSettings | undefined;
+  /** Publishing into a granted target, with the repository settings of the config being published. */
+  publish: (target: PublishTarget, settings: RepositorySettings) => PublishPorts;
 }
 
 export interface PublishOutcome {
@@ -68,10 +75,13 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     log.info({ commit: job.after }, 'no Dockyard config on the default branch; nothing to publish');
     return { images: [], registryChanged: false };
   }
-  const config = parseConfig(Buffer.from(configBytes).toString('utf8'), configPath);
+  const text = Buffer.from(configBytes).toString('utf8');
+  const parsed = parseConfig(text, configPath);
+  const target = publishTarget(deps.operator, parsed, text, fullName);
+  const config = target.kind === 'granted' ? target.config : parsed;
   const changes = await listComparedPaths(octokit, repo, job.before, job.after);
   const folders = await readCatalogFolders(octokit, repo, job.after, config.catalog);
-  const analysis = analyzeCatalog(folders, changes, config);
+  const analysis = analyzeCatalog(folders, changes, config, { frontend: await deps.build.engineFrontend() });
   // Images the commit removes leave the published state (and so Jenkins) once it is on the default branch.
   const removed = [...analysis.change.removed].filter((name) => !analysis.catalog.images.has(name));
   for (const name of removed) store.removePublishedImage(fullName, name);
@@ -84,16 +94,35 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   if (planned.length === 0) return { images: [], registryChanged: removed.length > 0 };
 
   const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
+  if (target.kind !== 'granted') {
+    log.info({ commit: job.after, reason: target.kind }, 'not publishing: no granted target');
+    await completeCheckRun(octokit, repo, checkRun.id, { ...notPublishing(target), annotationBatches: [] });
+    return { images: [], registryChanged: false };
+  }
   const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-publish-'));
   const results: ImagePublish[] = [];
   // Images whose publish failed for an outside reason: the job is retried for them.
   const retry: string[] = [];
   try {
-    const outcome = concludeCheck(analysis, { status: 'skipped' }, config);
-    const blockedByPolicy = new Set([...outcome.failing].map((finding) => finding.image).filter((name) => name !== undefined));
+    // What the pull request check would fail must not publish, even when the merge skipped that check.
+    const hadolintConfig = await readHadolintConfig(octokit, repo, job.after);
+    const lint = await lintChanged(analysis, hadolintConfig ? { config, folders, hadolintConfig } : { config, folders });
+    if (lint.status === 'unavailable') log.warn({ commit: job.after, reason: lint.reason }, 'hadolint unavailable; publishing without lint');
+    const outcome = concludeCheck(analysis, lint, config);
+    const blockedByCheck = new Map<string, string>();
+    for (const finding of outcome.failing) {
+      if (finding.image !== undefined && !blockedByCheck.has(finding.image)) {
+        blockedByCheck.set(finding.image, `${finding.rule} at \`${finding.file}:${finding.line}\``);
+      }
+    }
     const trivyIgnore = await readRepoFile(octokit, repo, '.trivyignore', job.after);
-    const publish = deps.publish(config.publish.repository);
+    const publish = deps.publish(target.publish, config.publish.repository);
     const auth = await publish.registryAuth();
+    if (auth.registry !== target.publish.registry.host) {
+      throw new UserError(
+        `The app's AWS credentials reach the registry ${auth.registry}, not ${target.publish.registry.host} (registry "${target.publish.registryName}" in the operator's settings); nothing was pushed. The operator must fix the registry's region or account, or the app's credentials.`,
+      );
+    }
     await downloadCatalog(octokit, repo, job.after, config.catalog, workspace);
     const builds = await buildImages({
       repo: fullName,
@@ -106,7 +135,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
       mirrors: deps.mirrors,
       credentials: [{ registry: auth.registry, username: auth.username, password: auth.password }],
       compareWithPublished: false,
-      skip: new Map([...blockedByPolicy].map((name) => [name, 'the parent policy fails for it on the default branch'])),
+      skip: new Map([...blockedByCheck].map(([name, first]) => [name, `the parent policy or lint fails for it on the default branch: ${first}`])),
       ...(trivyIgnore ? { trivyIgnore: Buffer.from(trivyIgnore).toString('utf8') } : {}),
       ports: deps.build,
       store,
@@ -118,7 +147,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
         results.push(publishedFromRecord(store, fullName, job.after, name));
         continue;
       }
-      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByPolicy.has(name));
+      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByCheck.get(name));
       if (retryable) retry.push(name);
       store.recordPublish({
         repo: fullName,
@@ -149,7 +178,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     await completeCheckRun(octokit, repo, checkRun.id, {
       conclusion: 'failure',
       title: 'Dockyard could not finish publishing',
-      summary: `Publishing stopped: ${redact((error as Error).message)}\n\nDockyard retries on its own; images already published are not pushed twice.`,
+      summary: renderPublishStopped((error as Error).message),
       annotationBatches: [],
     });
     throw error;
@@ -173,10 +202,10 @@ async function publishImage(
   build: ImageBuild | undefined,
   tags: string[],
   auth: PushAuth,
-  blockedByPolicy: boolean,
+  failingCheck: string | undefined,
 ): Promise<{ result: ImagePublish; retryable: boolean }> {
   const blocked = (reason: string) => ({ result: { name, status: 'blocked' as const, reason }, retryable: false });
-  if (blockedByPolicy) return blocked('the parent policy fails for this image on the default branch (see the check run).');
+  if (failingCheck !== undefined) return blocked(`the parent policy or lint fails for this image on the default branch: ${failingCheck}.`);
   if (!build) return blocked('it was not built.');
   if (build.status === 'failed' || build.status === 'refused' || build.status === 'skipped') {
     return blocked(`the build ${build.status === 'skipped' ? 'was skipped' : build.status}: ${build.reason ?? ''}${build.step ? ` (step \`${build.step}\`)` : ''}`);
@@ -212,4 +241,38 @@ function publishedFromRecord(store: StateStore, repo: string, commit: string, na
   if (record?.tags) result.tags = record.tags;
   if (record?.digest) result.digest = record.digest;
   return result;
+}
+
+type Target =
+  | { kind: 'granted'; config: Config; publish: PublishTarget }
+  | { kind: 'no-operator-settings' }
+  | { kind: 'not-granted'; error: ConfigError };
+
+function publishTarget(operator: OperatorSettings | undefined, config: Config, text: string, repo: string): Target {
+  if (!operator) return { kind: 'no-operator-settings' };
+  try {
+    const resolved = resolveGrants(config, text, configPath, operator, repo);
+    return { kind: 'granted', config: resolved.config, publish: resolved.publish };
+  } catch (error) {
+    if (error instanceof ConfigError) return { kind: 'not-granted', error };
+    throw error;
+  }
+}
+
+/** The publish report when there is nowhere this repository may publish. */
+function notPublishing(target: Exclude<Target, { kind: 'granted' }>): { conclusion: 'neutral' | 'failure'; title: string; summary: string } {
+  if (target.kind === 'no-operator-settings') {
+    return {
+      conclusion: 'neutral',
+      title: 'Dockyard: publishing is off',
+      summary:
+        'This Dockyard installation has no operator settings (`DOCKYARD_OPERATOR_CONFIG`), so it publishes nowhere and registers nothing in Jenkins. Pull requests are still checked. Ask your Dockyard operator to define a registry and grant this repository a namespace in it.',
+    };
+  }
+  const issues = target.error.issues.map((issue) => `- ${inlineCode(`${target.error.file}:${issue.line}`)} **${escapeText(issue.field)}**: ${markupText(issue.message)}`);
+  return {
+    conclusion: 'failure',
+    title: 'Dockyard: not granted to publish there',
+    summary: ['Nothing was published: the config asks for what the operator has not granted this repository.', '', ...issues].join('\n'),
+  };
 }

@@ -9,13 +9,15 @@ import { upsertStickyComment } from '../adapters/github/sticky-comment.ts';
 import { createJenkinsClient, type JenkinsAuth, type JenkinsClient } from '../adapters/jenkins/jenkins-client.ts';
 import { JenkinsAuthError, JenkinsRejectedError } from '../adapters/jenkins/jenkins-errors.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
-import type { JenkinsConfig } from '../config/jenkins-schema.ts';
+import type { CloudConfig } from '../config/jenkins-schema.ts';
+import type { JenkinsController, OperatorSettings } from '../config/operator-schema.ts';
 import { parseConfig } from '../config/parse-config.ts';
+import { resolveGrants } from '../config/resolve-grants.ts';
 import { configPath } from '../config/schema.ts';
 import type { PublishedImage } from '../domain/jenkins/published-image.ts';
 import { renderCasc } from '../domain/jenkins/render-casc.ts';
 import { registrationCommentMarker, renderRegistration, type CloudRegistration, type RegistrationReport } from '../domain/report/render-registration.ts';
-import { OutsideError, UserError } from '../errors.ts';
+import { ConfigError, OutsideError, UserError } from '../errors.ts';
 import { redact, registerSecret } from '../logging/secrets.ts';
 
 /** Registers the published images of a repository in Jenkins, after a commit changed them. */
@@ -30,8 +32,10 @@ export interface RegisterDeps {
   octokit: GitHubClient;
   log: Logger;
   store: StateStore;
-  /** The app's environment, where the Jenkins secrets named in the config live. */
+  /** The app's environment, where the Jenkins secrets the operator's settings name live. */
   env: NodeJS.ProcessEnv;
+  /** The operator's settings: the controllers and which repository may use them. Absent, nothing is registered. */
+  operator: OperatorSettings | undefined;
   /** Replaces fetch for the Jenkins client, in tests. */
   fetch?: typeof fetch;
 }
@@ -50,11 +54,28 @@ export async function registerJenkins(deps: RegisterDeps, job: RegisterJob): Pro
   const repo = { owner: job.owner, repo: job.repo };
   const fullName = `${job.owner}/${job.repo}`;
   const bytes = await readRepoFile(octokit, repo, configPath, job.commit);
-  const jenkins = bytes ? parseConfig(Buffer.from(bytes).toString('utf8'), configPath).jenkins : undefined;
-  if (!jenkins) {
+  const text = bytes ? Buffer.from(bytes).toString('utf8') : '';
+  const config = bytes ? parseConfig(text, configPath) : undefined;
+  if (!config?.jenkins) {
     log.info({ commit: job.commit }, 'no jenkins section in the config; nothing to register');
     return;
   }
+  if (!deps.operator) {
+    log.info({ commit: job.commit }, 'no operator settings; registering nowhere');
+    return;
+  }
+  let controller: JenkinsController;
+  try {
+    const resolved = resolveGrants(config, text, configPath, deps.operator, fullName);
+    if (!resolved.jenkins) return;
+    controller = resolved.jenkins.controller;
+  } catch (error) {
+    // The publish job reports a config the grants refuse; registering in a controller not granted never happens.
+    if (!(error instanceof ConfigError)) throw error;
+    log.warn({ commit: job.commit, issues: error.issues.length }, 'config not granted by the operator settings; nothing registered');
+    return;
+  }
+  const jenkins = { ...config.jenkins, ...controller };
   const images: PublishedImage[] = store.publishedImages(fullName).map((image) => ({
     name: image.image,
     label: image.label,
@@ -65,12 +86,12 @@ export async function registerJenkins(deps: RegisterDeps, job: RegisterJob): Pro
   let report: RegistrationReport;
   let retry: Error | undefined;
   try {
-    const client = createJenkinsClient({ url: jenkins.url, auth: jenkinsAuth(jenkins, deps.env), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const client = createJenkinsClient({ url: controller.url, auth: jenkinsAuth(controller, deps.env), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     const problems = await checkDocuments(client, jenkins, documents.map((document) => document.yaml));
     if (problems.length > 0) {
       report = { status: 'rejected', problems };
     } else {
-      for (const { cloud, yaml } of documents) await deliver(store, fullName, jenkins, cloud.name, yaml);
+      for (const { cloud, yaml } of documents) await deliver(store, fullName, controller, cloud.name, yaml);
       await client.reload();
       report = { status: 'registered', clouds: documents.map(({ cloud }) => registration(cloud, images)) };
       log.info({ commit: job.commit, clouds: documents.length, templates: images.length }, 'registered in Jenkins');
@@ -86,7 +107,7 @@ export async function registerJenkins(deps: RegisterDeps, job: RegisterJob): Pro
       throw error;
     }
   }
-  const rendered = renderRegistration(report, jenkins.url);
+  const rendered = renderRegistration(report, controller.url);
   const checkRun = await startCheckRun(octokit, repo, job.commit, registerCheckName);
   await completeCheckRun(octokit, repo, checkRun.id, { conclusion: rendered.conclusion, title: rendered.title, summary: rendered.body, annotationBatches: [] });
   for (const number of await pullRequestsOfCommit(octokit, repo, job.commit)) {
@@ -95,11 +116,11 @@ export async function registerJenkins(deps: RegisterDeps, job: RegisterJob): Pro
   if (retry) throw new OutsideError('jenkins', redact(retry.message), { cause: retry });
 }
 
-function jenkinsAuth(jenkins: JenkinsConfig, env: NodeJS.ProcessEnv): JenkinsAuth {
-  const { auth } = jenkins;
+function jenkinsAuth(controller: JenkinsController, env: NodeJS.ProcessEnv): JenkinsAuth {
+  const { auth } = controller;
   const read = (name: string): string => {
     const value = env[name];
-    if (!value) throw new UserError(`The app's environment has no ${name}, which .github/dockyard.yml names for Jenkins. Set it where the app runs.`);
+    if (!value) throw new UserError(`The app's environment has no ${name}, which the operator's settings name for this Jenkins controller. Set it where the app runs.`);
     registerSecret(value);
     return value;
   };
@@ -108,7 +129,7 @@ function jenkinsAuth(jenkins: JenkinsConfig, env: NodeJS.ProcessEnv): JenkinsAut
 }
 
 /** Validates every document with Jenkins when the credentials allow it (only an API token may check). */
-async function checkDocuments(client: JenkinsClient, jenkins: JenkinsConfig, documents: readonly string[]): Promise<string[]> {
+async function checkDocuments(client: JenkinsClient, jenkins: JenkinsController & { clouds: readonly CloudConfig[] }, documents: readonly string[]): Promise<string[]> {
   if (jenkins.auth.user === undefined) return [];
   const problems: string[] = [];
   for (const [index, yaml] of documents.entries()) {
@@ -121,24 +142,27 @@ async function checkDocuments(client: JenkinsClient, jenkins: JenkinsConfig, doc
   return problems;
 }
 
-async function deliver(store: StateStore, repo: string, jenkins: JenkinsConfig, cloud: string, yaml: string): Promise<void> {
-  const { serve } = jenkins.delivery;
-  if (serve.enabled) store.setCascDocument({ urlPath: cascUrlPath(serve.path, repo, cloud), repo, cloud, tokenEnv: serve.tokenEnv, yaml });
-  if (jenkins.delivery.writeTo !== undefined) {
-    await mkdir(jenkins.delivery.writeTo, { recursive: true });
-    const target = path.join(jenkins.delivery.writeTo, `${cloud}.yaml`);
+async function deliver(store: StateStore, repo: string, controller: JenkinsController, cloud: string, yaml: string): Promise<void> {
+  const { serve, writeTo } = controller.delivery;
+  if (serve.enabled) {
+    // Made now so the operator can look it up before Jenkins first asks; never logged.
+    store.serveCredential(repo);
+    store.setServedDocument({ repo, cloud, servePath: serve.path, auth: serve.auth, yaml });
+  }
+  if (writeTo !== undefined) {
+    // A folder per repository: repositories sharing a controller never overwrite each other's documents.
+    const parts = repo.split('/');
+    if (parts.some((part) => part === '.' || part === '..' || part === '')) throw new UserError(`"${repo}" cannot name a folder under writeTo`);
+    const folder = path.join(writeTo, ...parts);
+    await mkdir(folder, { recursive: true });
+    const target = path.join(folder, `${cloud}.yaml`);
     // Write then rename, so Jenkins never reads half a document.
     await writeFile(`${target}.tmp`, yaml);
     await rename(`${target}.tmp`, target);
   }
 }
 
-/** Where the app serves a cloud's document: `<serve.path>/<owner>/<repo>/<cloud>.yaml`. */
-export function cascUrlPath(servePath: string, repo: string, cloud: string): string {
-  return `${servePath}/${repo}/${cloud}.yaml`;
-}
-
-function registration(cloud: JenkinsConfig['clouds'][number], images: readonly PublishedImage[]): CloudRegistration {
+function registration(cloud: CloudConfig, images: readonly PublishedImage[]): CloudRegistration {
   return {
     cloud: cloud.name,
     kind: cloud.kind,

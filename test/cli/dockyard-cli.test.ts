@@ -97,6 +97,39 @@ describe('dockyard check', () => {
     expect(loosened.stdout).toContain('images/python/Dockerfile:6: error DY001');
   });
 
+  it('refuses a # syntax frontend the config does not approve (DY007), and passes one it approves, pinned', async () => {
+    const dir = await copyOfCatalog();
+    const file = path.join(dir, 'images/python/Dockerfile');
+    const dockerfile = await readFile(file, 'utf8');
+    await writeFile(file, `# syntax=docker/dockerfile:1\n${dockerfile}`);
+    const refused = await run('-C', dir, 'check');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      "images/python/Dockerfile:1: error DY007: `# syntax=docker/dockerfile:1` hands the build, with its registry credentials, to `docker.io/docker/dockerfile:1`, which is not an approved frontend. No frontends are approved (`parents.frontends` in .github/dockyard.yml): remove the `# syntax` line to build with the engine's built-in frontend.\n",
+    );
+
+    const digest = `sha256:${'c5'.repeat(32)}`;
+    const configFile = path.join(dir, '.github/dockyard.yml');
+    await writeFile(
+      configFile,
+      (await readFile(configFile, 'utf8')).replace(
+        'parents:\n',
+        `parents:\n  frontends:\n    - pattern: docker.io/docker/dockerfile@${digest}\n      readsAs: buildkit-0.34\n`,
+      ),
+    );
+    await writeFile(file, `# syntax=docker/dockerfile:1@${digest}\n${dockerfile}`);
+    expect((await run('-C', dir, 'check')).code).toBe(0);
+  });
+
+  it('reads with the frontend --frontend names, and refuses one it does not know', async () => {
+    const dir = await copyOfCatalog();
+    expect((await run('-C', dir, 'check', '--frontend', 'buildkit-0.8')).code).toBe(0);
+    expect(await run('-C', dir, 'plan', '--frontend', 'buildkit-0.8')).toEqual({ code: 0, stdout: '1. base\n2. python\n3. boto3\n', stderr: '' });
+    const unknown = await run('-C', dir, 'check', '--frontend', 'buildkit-9');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("error: option '--frontend <name>' argument 'buildkit-9' is invalid. Allowed choices are buildkit-0.8, buildkit-0.34.");
+  });
+
   it('exits 2 with the file, field and line of an invalid config', async () => {
     const dir = await copyOfCatalog();
     await writeFile(path.join(dir, '.github/dockyard.yml'), 'registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\nparent:\n  approved: []\n');

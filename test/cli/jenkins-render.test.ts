@@ -17,11 +17,7 @@ afterEach(async () => {
 });
 
 const jenkinsSection = `jenkins:
-  url: https://jenkins.example.com/
-  delivery:
-    writeTo: /var/lib/jenkins/casc.d
-  auth:
-    reloadTokenEnv: JENKINS_RELOAD_TOKEN
+  controller: main
   clouds:
     - kind: docker
       name: docker-agents

@@ -11,9 +11,7 @@ const ecsCloud = {
 };
 
 const minimal = {
-  url: 'https://jenkins.example.com/',
-  delivery: { writeTo: '/var/jenkins_home/casc_configs' },
-  auth: { reloadTokenEnv: 'JENKINS_RELOAD_TOKEN' },
+  controller: 'main',
   clouds: [ecsCloud],
 };
 
@@ -26,12 +24,7 @@ function issues(input: unknown): string[] {
 describe('jenkinsConfigSchema', () => {
   it('fills in the defaults of a minimal config', () => {
     expect(jenkinsConfigSchema.parse(minimal)).toEqual({
-      url: 'https://jenkins.example.com/',
-      delivery: {
-        serve: { enabled: false, path: '/jenkins/casc', tokenEnv: 'DOCKYARD_CASC_SERVE_TOKEN' },
-        writeTo: '/var/jenkins_home/casc_configs',
-      },
-      auth: { reloadTokenEnv: 'JENKINS_RELOAD_TOKEN' },
+      controller: 'main',
       clouds: [
         {
           ...ecsCloud,
@@ -47,24 +40,29 @@ describe('jenkinsConfigSchema', () => {
     });
   });
 
-  it('takes only names of environment variables for secrets, never the secrets', () => {
-    expect(issues({ ...minimal, auth: { reloadTokenEnv: 'd41d8cd98f00b204e980' } })).toEqual([
-      'auth.reloadTokenEnv: must be the NAME of an environment variable of the app, such as "JENKINS_RELOAD_TOKEN"; secrets never go in this file',
+  it('refuses the URL, credentials and delivery folders: they are operator settings', () => {
+    expect(
+      issues({
+        ...minimal,
+        url: 'https://jenkins.example.com/',
+        auth: { user: 'dockyard', apiTokenEnv: 'WEBHOOK_SECRET' },
+        delivery: { serve: { enabled: true, tokenEnv: 'AWS_SECRET_ACCESS_KEY' }, writeTo: '/etc' },
+      }),
+    ).toEqual([
+      'url: `jenkins.url` is an operator setting (the URL receives Jenkins credentials): ask your Dockyard operator to define a controller, then write `jenkins.controller: <name>`',
+      'auth: `jenkins.auth` is an operator setting (credentials and the env vars holding them): ask your Dockyard operator to define a controller, then write `jenkins.controller: <name>`',
+      "delivery: `jenkins.delivery` is an operator setting (how documents reach Jenkins, including folders on the app's host): ask your Dockyard operator to define a controller, then write `jenkins.controller: <name>`",
     ]);
   });
 
-  it('keeps credentials out of the Jenkins URL', () => {
-    expect(issues({ ...minimal, url: 'https://dockyard:token@jenkins.example.com/' })).toEqual([
-      'url: must not contain credentials; put them in auth',
+  it('needs the name of a controller, not an address', () => {
+    const { controller: _, ...withoutController } = minimal;
+    expect(issues(withoutController)).toEqual([
+      'controller: name the Jenkins controller to register in, one your Dockyard operator defined: `jenkins.controller: <name>`',
     ]);
-  });
-
-  it('needs a way to reach Jenkins and a credential to reload it', () => {
-    expect(issues({ ...minimal, delivery: {}, auth: { user: 'dockyard' } })).toEqual([
-      'delivery: turn on serve.enabled or set writeTo, or Jenkins never sees the generated documents',
-      'auth.apiTokenEnv: user and apiTokenEnv go together',
+    expect(issues({ ...minimal, controller: 'https://jenkins.example.com/' })).toEqual([
+      'controller: must be the name of a Jenkins controller your Dockyard operator defined, such as "main"',
     ]);
-    expect(issues({ ...minimal, auth: {} })).toEqual(['auth: set reloadTokenEnv, or user and apiTokenEnv']);
   });
 
   it('refuses a Fargate cloud ECS could not pull the image for', () => {

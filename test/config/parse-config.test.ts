@@ -30,10 +30,10 @@ describe('parseConfig', () => {
       registry,
       prefix: 'jenkins-agents',
       registryArg: 'REGISTRY',
-      parents: { approved: [], requireDigest: false },
-      lint: { failureThreshold: 'warning' },
+      parents: { approved: [], requireDigest: false, frontends: [] },
+      lint: { failureThreshold: 'warning', allowInlineIgnores: false },
     });
-    expect(config.parents).toEqual({ approved: [], requireDigest: false });
+    expect(config.parents).toEqual({ approved: [], requireDigest: false, frontends: [] });
   });
 
   it('reads a full config, defaulting the scope of each approved parent to any', () => {
@@ -53,6 +53,7 @@ describe('parseConfig', () => {
         '      scope: stage',
         'lint:',
         '  failureThreshold: none',
+        '  allowInlineIgnores: true',
       ),
       file,
     );
@@ -69,7 +70,7 @@ describe('parseConfig', () => {
           { pattern: 'golang:1.*', scope: 'stage' },
         ],
       },
-      lint: { failureThreshold: 'none' },
+      lint: { failureThreshold: 'none', allowInlineIgnores: true },
     });
     expect(config.parents.approved[1]).toEqual({ pattern: 'golang:1.*', scope: 'stage' });
   });
@@ -77,8 +78,72 @@ describe('parseConfig', () => {
   it('fills the defaults of a section given only in part', () => {
     const config = parseConfig(yaml(`registry: ${registry}`, 'parents:', '  requireDigest: true', 'lint: {}'), file);
 
-    expect(config.parents).toEqual({ approved: [], requireDigest: true });
-    expect(config.lint).toEqual({ failureThreshold: 'warning' });
+    expect(config.parents).toEqual({ approved: [], requireDigest: true, frontends: [] });
+    expect(config.lint).toEqual({ failureThreshold: 'warning', allowInlineIgnores: false });
+  });
+
+  it('refuses an allowInlineIgnores that is not a boolean, naming the field and its line', () => {
+    const error = configError(yaml(`registry: ${registry}`, 'lint:', '  allowInlineIgnores: "yes"'));
+
+    expect(error.issues).toEqual([
+      { field: 'lint.allowInlineIgnores', line: 3, message: 'Invalid input: expected boolean, received string' },
+    ]);
+  });
+
+  it('reads the approved frontends, each with the frontend it reads Dockerfiles as', () => {
+    const digest = `sha256:${'c5'.repeat(32)}`;
+    const config = parseConfig(
+      yaml(
+        `registry: ${registry}`,
+        'parents:',
+        '  frontends:',
+        `    - pattern: docker.io/docker/dockerfile@${digest}`,
+        '      readsAs: buildkit-0.34',
+        '    - pattern: ghcr.io/acme/dockerfile:1.*',
+        '      readsAs: buildkit-0.8',
+      ),
+      file,
+    );
+
+    expect(config.parents.frontends).toEqual([
+      { pattern: `docker.io/docker/dockerfile@${digest}`, readsAs: 'buildkit-0.34' },
+      { pattern: 'ghcr.io/acme/dockerfile:1.*', readsAs: 'buildkit-0.8' },
+    ]);
+  });
+
+  it('requires each frontend to say which known frontend it reads as', () => {
+    const error = configError(
+      yaml(
+        `registry: ${registry}`,
+        'parents:',
+        '  frontends:',
+        '    - pattern: docker/dockerfile',
+        '    - pattern: ghcr.io/acme/dockerfile',
+        '      readsAs: buildkit-1.0',
+      ),
+    );
+
+    expect(error.issues).toEqual([
+      { field: 'parents.frontends.0.readsAs', line: 4, message: 'Invalid option: expected one of "buildkit-0.8"|"buildkit-0.34"' },
+      { field: 'parents.frontends.1.readsAs', line: 6, message: 'Invalid option: expected one of "buildkit-0.8"|"buildkit-0.34"' },
+    ]);
+  });
+
+  it('has no way to waive the digest pin of a frontend', () => {
+    const error = configError(
+      yaml(
+        `registry: ${registry}`,
+        'parents:',
+        '  frontends:',
+        '    - pattern: docker/dockerfile',
+        '      readsAs: buildkit-0.34',
+        '      requireDigest: false',
+      ),
+    );
+
+    expect(error.issues).toEqual([
+      { field: 'parents.frontends.0', line: 6, message: 'unknown field "requireDigest"; check the spelling against the README' },
+    ]);
   });
 
   it('throws a ConfigError, a UserError, whose message starts with the file', () => {
@@ -163,10 +228,65 @@ describe('parseConfig', () => {
     const error = configError(yaml('registry: https://ECR.example.com', 'prefix: Jenkins Agents', 'catalog: /abs/path'));
 
     expect(error.issues).toEqual([
-      { field: 'catalog', line: 3, message: 'must be a relative folder path such as "images"' },
-      { field: 'registry', line: 1, message: 'must be a registry host such as "123456789012.dkr.ecr.eu-west-1.amazonaws.com"' },
+      { field: 'catalog', line: 3, message: 'must be a folder inside the repository, relative to its root, such as "images" (no leading /, no . or .. segments)' },
+      { field: 'registry', line: 1, message: 'must be a registry name such as "main" or a host such as "123456789012.dkr.ecr.eu-west-1.amazonaws.com"' },
       { field: 'prefix', line: 2, message: 'must be lower-case path components such as "jenkins-agents"' },
     ]);
+  });
+
+  it.each(['..', '../outside', 'images/..', 'images/../../etc', '.', './images', 'a/./b', '/etc', 'images/'])(
+    'refuses catalog: %s, which does not name a folder inside the repository',
+    (catalog) => {
+      expect(configError(yaml(`registry: ${registry}`, `catalog: ${JSON.stringify(catalog)}`)).issues).toEqual([
+        {
+          field: 'catalog',
+          line: 2,
+          message: 'must be a folder inside the repository, relative to its root, such as "images" (no leading /, no . or .. segments)',
+        },
+      ]);
+    },
+  );
+
+  it('accepts catalog folders whose names only contain dots', () => {
+    expect(parseConfig(yaml(`registry: ${registry}`, 'catalog: .agents/...images'), file).catalog).toBe('.agents/...images');
+  });
+
+  it('refuses aliases that expand like a billion laughs, at the first alias, without expanding them', () => {
+    const lines = [`registry: ${registry}`, 'x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let level = 1; level < 10; level++) {
+      const name = String.fromCharCode(97 + level);
+      lines.push(`x-${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
+    }
+
+    expect(configError(yaml(...lines)).issues).toEqual([
+      {
+        field: '',
+        line: 3,
+        message: 'its aliases (`*a`) expand to more than Dockyard reads (a YAML resource-exhaustion pattern); write the values out instead.',
+      },
+    ]);
+  });
+
+  it('still reads a few aliases', () => {
+    const config = parseConfig(
+      yaml(`registry: ${registry}`, 'parents:', '  approved:', '    - pattern: &golang docker.io/library/golang', '    - { pattern: *golang, scope: stage }'),
+      file,
+    );
+    expect(config.parents.approved.map((entry) => entry.pattern)).toEqual(['docker.io/library/golang', 'docker.io/library/golang']);
+  });
+
+  it('refuses a config over 256 KiB before parsing it', () => {
+    const error = configError(`registry: ${registry}\n${'#'.repeat(300 * 1024)}\n`);
+
+    expect(error.issues).toEqual([
+      { field: '', line: 1, message: 'is 300 KiB, over the 256 KiB Dockyard reads of this file; keep only the settings Dockyard uses.' },
+    ]);
+  });
+
+  it('reports nesting too deep for the parser as invalid YAML, at its line', () => {
+    const error = configError(yaml(`registry: ${registry}`, `x: ${'['.repeat(20_000)}${']'.repeat(20_000)}`));
+
+    expect(error.issues[0]).toMatchObject({ field: '', line: 2, message: expect.stringMatching(/^not valid YAML: /) });
   });
 
   it('refuses a document that is not a mapping', () => {

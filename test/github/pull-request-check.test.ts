@@ -139,7 +139,7 @@ describe('pull_request events', () => {
     const body = comments[0]?.body ?? '';
     expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: 1 finding must be fixed\n')).toBe(true);
     expect(body).toContain('| **python** (changed) | `ubuntu:22.04` | ❌ not approved | 0 / 0 / 0 | ❌ 1 |');
-    expect(body).toContain(`- ❌ \`images/python/Dockerfile:2\` **DY001** \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}`);
+    expect(body).toContain(`- ❌ \`images/python/Dockerfile:2\` **DY001** \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed.replace('/<name>;', '/\\<name\\>;')}`);
     expect(body).toContain('```mermaid\ngraph TD\n  n0["python"]:::changed\n  n1["docker.io/library/ubuntu:22.04"]:::upstream\n  n1 --> n0\n');
     expect((updates[0] as { output: { summary: string } }).output.summary).toBe(body.replace('<!-- dockyard:report -->\n', ''));
   });
@@ -240,7 +240,7 @@ describe('pull_request events', () => {
 
       expect(updates[0]?.conclusion).toBe('neutral');
       expect(updates[0]?.output.title).toBe('Dockyard: policy passed, lint did not run');
-      expect(updates[0]?.output.summary).toContain('Lint did not run: ');
+      expect(updates[0]?.output.summary).toContain('> Lint did not run:\n> ```text\n');
       expect(updates[0]?.output.summary).toContain('DOCKYARD_HADOLINT');
     } finally {
       process.env['DOCKYARD_HADOLINT'] = saved;

@@ -18,6 +18,7 @@ import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
 type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
 import * as tar from 'tar';
 import { readAppEnv } from '../../src/config/app-env.ts';
+import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
 import { wireServices, type Services } from '../../src/app/services.ts';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { createDockyard } from '../../src/index.ts';
@@ -53,6 +54,38 @@ export interface HarnessOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** Job queue retry timing. */
   queueOptions?: JobQueueOptions;
+  /** Jenkins controllers the operator defines (name → URL on loopback), granted to the test repository. */
+  jenkinsControllers?: Record<string, string>;
+}
+
+/**
+ * The operator's settings for a run: the CI registry as `main`, its namespace granted to the test
+ * repository, and the given Jenkins controllers (API token from JENKINS_API_TOKEN, served documents).
+ */
+function operatorSettings(registry: string, prefix: string, controllers: Record<string, string>) {
+  const names = Object.keys(controllers);
+  return parseOperatorSettings(
+    [
+      'registries:',
+      `  main: { host: "${registry}" }`,
+      'jenkins:',
+      ...(names.length === 0 ? ['  {}'] : []),
+      ...Object.entries(controllers).flatMap(([name, url]) => [
+        `  ${name}:`,
+        `    url: ${url}`,
+        '    allowInsecureHttp: true',
+        '    auth: { user: dockyard, apiTokenEnv: JENKINS_API_TOKEN }',
+        '    delivery: { serve: { enabled: true } }',
+      ]),
+      'grants:',
+      '  - repositories: [Codertocat/Hello-World]',
+      '    registry: main',
+      `    prefix: ${prefix}`,
+      `    jenkins: [${names.join(', ')}]`,
+      '',
+    ].join('\n'),
+    'operator.yml',
+  );
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -105,10 +138,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     })),
     log: pino({ level: process.env['DOCKYARD_TEST_LOG'] ?? 'silent' }),
   });
+  const prefix = `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}/agents`;
   const services = wireServices(probot, {
     env,
     docker: ci.docker,
     ecr: ecr.client,
+    operator: operatorSettings(ci.host, prefix, options.jenkinsControllers ?? {}),
     ...(options.processEnv ? { processEnv: options.processEnv } : {}),
     ...(options.queueOptions ? { queueOptions: options.queueOptions } : {}),
   });
@@ -135,7 +170,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ci,
     ecr,
     github: nock(api),
-    prefix: `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}/agents`,
+    prefix,
     upstream: `docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@${standinDigest}`,
     unmatched,
     appUrl,
@@ -255,6 +290,12 @@ export async function mockPublishRequests(h: Harness, repo: FakeRepository, befo
   const checkRuns: unknown[] = [];
   h.github.post(`${repoPath}/check-runs`, capture(checkRuns)).reply(201, { id: 77, html_url: 'https://github.com/Codertocat/Hello-World/runs/77' });
   h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: repo.sha }).reply(200, contents(repo.files['.trivyignore'] ?? ''));
+  // Publishing lints with the hadolint config of the commit it publishes: .hadolint.yaml, else .hadolint.yml.
+  const hadolintConfig = repo.files['.hadolint.yaml'];
+  if (hadolintConfig !== undefined) h.github.get(`${repoPath}/contents/.hadolint.yaml`).query({ ref: repo.sha }).reply(200, contents(hadolintConfig));
+  for (const file of hadolintConfig === undefined ? ['.hadolint.yaml', '.hadolint.yml'] : []) {
+    h.github.get(`${repoPath}/contents/${file}`).query({ ref: repo.sha }).reply(404, { message: 'Not Found' });
+  }
   await repo.mockTarball(h.github);
   const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
   h.github.patch(`${repoPath}/check-runs/77`, capture(updates)).reply(200, {});

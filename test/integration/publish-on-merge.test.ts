@@ -14,6 +14,7 @@ afterAll(async () => {
 
 const first = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const second = '7a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
+const third = '8b2c3d4e5f60718293a4b5c6d7e8f90123456789';
 
 function catalog(h: Harness, baseNote: string): Record<string, string> {
   return {
@@ -94,5 +95,27 @@ describe('publish on merge', () => {
     const pythonLabels = (await readImageConfig(h.ci.url, auth, `${h.prefix}/python`, python.configDigest)).config?.Labels ?? {};
     expect(pythonLabels['org.opencontainers.image.base.digest']).toBe(base.configDigest);
     expect(pythonLabels['org.opencontainers.image.revision']).toBe(second);
+  }, 600_000);
+
+  it('publishes nothing the lint check fails, even behind an inline hadolint ignore', async () => {
+    const h = harness;
+    const files = catalog(h, 'third');
+    files['images/base/Dockerfile'] = `FROM ${h.upstream}\nUSER root\n# hadolint ignore=DL3008\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nUSER jenkins\n`;
+    const repo = new FakeRepository(third, files);
+    const mocks = await mockPublishRequests(h, repo, second, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+
+    await h.probot.receive({ id: 'p3', name: 'push', payload: pushEvent(second, third) } as never);
+    await h.services.queue.idle();
+
+    expect(h.unmatched).toEqual([]);
+    expect(h.github.pendingMocks()).toEqual([]);
+    expect(mocks.updates[0]?.conclusion).toBe('failure');
+    expect(mocks.updates[0]?.output.title).toBe('Dockyard: 2 of 2 images not published');
+    expect(mocks.comments[0]?.body).toContain(
+      '- **base**: the parent policy or lint fails for this image on the default branch: DL3008 at `images/base/Dockerfile:4`.',
+    );
+    const auth = { registry: h.ci.host, username: h.ci.user, password: h.ci.password };
+    expect(await readTag(h.ci.url, auth, `${h.prefix}/base`, `sha-${third}`)).toBeNull();
+    expect(await readTag(h.ci.url, auth, `${h.prefix}/python`, `sha-${third}`)).toBeNull();
   }, 600_000);
 });

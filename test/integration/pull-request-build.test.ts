@@ -70,7 +70,7 @@ describe('pull request builds', () => {
     expect(updates[0]?.output.title).toBe('Dockyard: all checks passed; 1 image failed build or scan');
     const body = comments[0]?.body ?? '';
     expect(body).toContain('### Build and scan');
-    expect(body).toMatch(/\| \*\*base\*\* \| ✅ built \((buildkit|classic)\) \| ❌ 1 critical, 2 high, 0 medium, 0 low \|/);
+    expect(body).toMatch(/\| \*\*base\*\* \| ✅ built \(buildkit-0\.8\) \| ❌ 1 critical, 2 high, 0 medium, 0 low \|/);
     expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: all checks passed; 1 image failed build or scan\n')).toBe(true);
     expect(body).toMatch(/\| 🔴 CRITICAL \| \[CVE-2099-0001\]\([^)]+\) \| `tar` \| `[^`]+` → `[^`]+dockyard1` \|/);
   }, 600_000);

@@ -8,48 +8,43 @@ import { capture, contents, FakeRepository, mockPublishRequests, pushEvent, star
 
 const processEnv: NodeJS.ProcessEnv = {
   JENKINS_API_TOKEN: 'api-token-0123456789',
-  DOCKYARD_CASC_SERVE_TOKEN: 'serve-token-0123456789',
 };
 let harness: Harness;
 let jenkins: JenkinsSim;
+let oldJenkins: JenkinsSim;
+/** CASC_JENKINS_CONFIG of the controller: filled in once the app's URL and the repository's capability exist. */
+const sources: { urls: { url: string }[] } = { urls: [] };
 
 beforeAll(async () => {
-  harness = await startHarness({ processEnv, queueOptions: { backoffMs: () => 100 } });
-  // Jenkins reads Dockyard's document from the app's URL on every reload, as CASC_JENKINS_CONFIG makes it.
-  jenkins = await start({
-    users: { dockyard: 'api-token-0123456789' },
-    sources: {
-      urls: [
-        {
-          url: `${harness.appUrl}/jenkins/casc/Codertocat/Hello-World/agents.yaml`,
-          headers: { Authorization: 'Bearer serve-token-0123456789' },
-        },
-      ],
-    },
-  });
+  jenkins = await start({ users: { dockyard: 'api-token-0123456789' }, sources });
+  // A controller whose docker plugin predates the template field `remoteFs`.
+  const older = structuredClone(cloudAttributes) as Record<string, AttributeSpec>;
+  const dockerTemplates = (older['docker'] as Extract<AttributeSpec, { kind: 'object' }>).attributes['templates'] as Extract<AttributeSpec, { kind: 'list' }>;
+  delete (dockerTemplates.item as Extract<AttributeSpec, { kind: 'object' }>).attributes['remoteFs'];
+  oldJenkins = await start({ users: { dockyard: 'api-token-0123456789' }, cloudAttributes: older });
+  harness = await startHarness({ processEnv, queueOptions: { backoffMs: () => 100 }, jenkinsControllers: { main: jenkins.url, old: oldJenkins.url } });
+  // Jenkins reads Dockyard's document from the app's URL on every reload, as CASC_JENKINS_CONFIG makes it:
+  // a plain URL holding the repository's capability, as released JCasC fetches it.
+  const { capability } = harness.services.store.serveCredential('Codertocat/Hello-World');
+  sources.urls.push({ url: `${harness.appUrl}/jenkins/casc/Codertocat/Hello-World/${capability}/agents.yaml` });
 }, 600_000);
 
 afterAll(async () => {
   await jenkins?.stop();
+  await oldJenkins?.stop();
   await harness?.close();
 });
 
 const commits = ['1111111111111111111111111111111111111111', '2222222222222222222222222222222222222222', '3333333333333333333333333333333333333333', '4444444444444444444444444444444444444444'];
 
-function files(h: Harness, jenkinsUrl: string, withPython: boolean, baseNote = 'one'): Record<string, string> {
+function files(h: Harness, controller: string, withPython: boolean, baseNote = 'one'): Record<string, string> {
   const result: Record<string, string> = {
     '.github/dockyard.yml': testConfig(
       h,
       'scan:',
       '  failOn: []',
       'jenkins:',
-      `  url: ${jenkinsUrl}`,
-      '  delivery:',
-      '    serve:',
-      '      enabled: true',
-      '  auth:',
-      '    user: dockyard',
-      '    apiTokenEnv: JENKINS_API_TOKEN',
+      `  controller: ${controller}`,
       '  clouds:',
       '    - kind: docker',
       '      name: agents',
@@ -107,7 +102,7 @@ function templates() {
 describe('registering published images with Jenkins', () => {
   it('merging images makes Jenkins hold a template per image, under its label, pinned to the pushed digest', async () => {
     const h = harness;
-    const repo = new FakeRepository(commits[0] as string, files(h, jenkins.url, true));
+    const repo = new FakeRepository(commits[0] as string, files(h, 'main', true));
     const publish = await mockPublishRequests(h, repo, zero, 'none');
     const register = mockRegister(h, repo, false);
 
@@ -132,7 +127,7 @@ describe('registering published images with Jenkins', () => {
   it('deleting an image folder removes its template on merge', async () => {
     const h = harness;
     clearBlobCache();
-    const repo = new FakeRepository(commits[1] as string, files(h, jenkins.url, false));
+    const repo = new FakeRepository(commits[1] as string, files(h, 'main', false));
     h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
     h.github
       .get(`${repoPath}/compare/${commits[0]}...${repo.sha}`)
@@ -151,7 +146,7 @@ describe('registering published images with Jenkins', () => {
 
   it('Jenkins down during publish: the push happens once, and the template appears when Jenkins is back', async () => {
     const h = harness;
-    const repo = new FakeRepository(commits[2] as string, files(h, jenkins.url, false, 'three'));
+    const repo = new FakeRepository(commits[2] as string, files(h, 'main', false, 'three'));
     const publish = await mockPublishRequests(h, repo, commits[1] as string, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
     const down = mockRegister(h, repo, true);
     await jenkins.down();
@@ -173,7 +168,7 @@ describe('registering published images with Jenkins', () => {
 
   it('a wrong API token is reported as such, without the token, and retried', async () => {
     const h = harness;
-    const repo = new FakeRepository(commits[3] as string, files(h, jenkins.url, true, 'three'));
+    const repo = new FakeRepository(commits[3] as string, files(h, 'main', true, 'three'));
     processEnv['JENKINS_API_TOKEN'] = 'wrong-token-0123456789';
     const publish = await mockPublishRequests(h, repo, commits[2] as string, [{ filename: 'images/python/Dockerfile', status: 'added' }]);
     const refused = mockRegister(h, repo, true);
@@ -194,13 +189,8 @@ describe('registering published images with Jenkins', () => {
 
   it('a document the check endpoint rejects is reported with Jenkins\' words and never reloaded', async () => {
     const h = harness;
-    // A controller whose docker plugin predates the template field `remoteFs`.
-    const older = structuredClone(cloudAttributes) as Record<string, AttributeSpec>;
-    const dockerTemplates = (older['docker'] as Extract<AttributeSpec, { kind: 'object' }>).attributes['templates'] as Extract<AttributeSpec, { kind: 'list' }>;
-    delete (dockerTemplates.item as Extract<AttributeSpec, { kind: 'object' }>).attributes['remoteFs'];
-    const oldJenkins = await start({ users: { dockyard: 'api-token-0123456789' }, cloudAttributes: older });
-    try {
-      const repo = new FakeRepository('5555555555555555555555555555555555555555', files(h, oldJenkins.url, true, 'three'));
+    {
+      const repo = new FakeRepository('5555555555555555555555555555555555555555', files(h, 'old', true, 'three'));
       clearBlobCache();
       h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
       h.github
@@ -211,6 +201,9 @@ describe('registering published images with Jenkins', () => {
       // The image.yml change re-publishes python (same image: already published) and re-registers.
       h.github.post(`${repoPath}/check-runs`).reply(201, { id: 79, html_url: 'https://github.com/Codertocat/Hello-World/runs/79' });
       h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: repo.sha }).reply(404, { message: 'Not Found' });
+      for (const file of ['.hadolint.yaml', '.hadolint.yml']) {
+        h.github.get(`${repoPath}/contents/${file}`).query({ ref: repo.sha }).reply(404, { message: 'Not Found' });
+      }
       await repo.mockTarball(h.github);
       h.github.patch(`${repoPath}/check-runs/79`).reply(200, {});
       h.github.get(`${repoPath}/commits/${repo.sha}/pulls`).reply(200, []);
@@ -225,8 +218,6 @@ describe('registering published images with Jenkins', () => {
       expect(rejected.updates[0]?.output.summary).toMatch(/agents\.yaml line \d+: .*remoteFs/);
       expect(oldJenkins.state.applied).toBe(0);
       expect(oldJenkins.state.requests.some((request) => request.url.includes('reload'))).toBe(false);
-    } finally {
-      await oldJenkins.stop();
     }
   }, 600_000);
 });

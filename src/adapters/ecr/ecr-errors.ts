@@ -14,3 +14,14 @@ export class EcrRejectedError extends UserError {
     this.code = code;
   }
 }
+
+/** An ECR repository that is not this catalog's to write: another catalog's, or one Dockyard did not create. */
+export class EcrNotOwnedError extends UserError {
+  override name = 'EcrNotOwnedError';
+  readonly repositoryName: string;
+
+  constructor(repositoryName: string, message: string) {
+    super(message);
+    this.repositoryName = repositoryName;
+  }
+}

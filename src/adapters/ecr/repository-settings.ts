@@ -2,6 +2,12 @@ import { z } from 'zod';
 
 export { movingTag } from '../../domain/publish/tag-scheme.ts';
 
+/** Tag on every ECR repository Dockyard creates. */
+export const managedByTag = 'managed-by';
+
+/** Tag naming the catalog (`owner/repo`) an ECR repository belongs to; Dockyard writes only to its own catalog's. */
+export const catalogTag = 'dockyard:catalog';
+
 const encryptionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('AES256') }),
   z.strictObject({
@@ -41,8 +47,20 @@ export const repositorySettingsSchema = z.strictObject({
   scanOnPush: z.boolean().default(true),
   /** Encryption at rest: `{ type: AES256 }` (default) or `{ type: KMS, kmsKey? }`. */
   encryption: encryptionSchema.default({ type: 'AES256' }),
-  /** Resource tags added to every repository, next to `managed-by: dockyard`. */
-  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+  /**
+   * Resource tags added to every repository, next to Dockyard's own. Keys `managed-by` and `dockyard:…` are
+   * Dockyard's: they say which catalog owns a repository, so a config may not set them.
+   */
+  tags: z
+    .record(z.string().min(1).max(128), z.string().max(256))
+    .superRefine((tags, ctx) => {
+      for (const key of Object.keys(tags)) {
+        if (key === managedByTag || key.startsWith('dockyard:')) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'is a tag Dockyard sets itself (it marks which catalog owns the repository)' });
+        }
+      }
+    })
+    .default({}),
   /** The lifecycle policy put on every repository; `latest` is never expired. */
   lifecycle: lifecycleSchema.prefault({}),
 });

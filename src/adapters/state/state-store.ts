@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -47,20 +48,34 @@ export interface PublishedState {
   commit: string;
 }
 
-/** A generated JCasC document and where the app serves it. */
-export interface CascDocument {
-  urlPath: string;
+/** How Jenkins proves it may read a repository's served documents. */
+export type ServeAuth = 'capability' | 'bearer';
+
+/** A generated JCasC document the app serves to Jenkins. */
+export interface ServedDocument {
   repo: string;
   cloud: string;
-  /** Name of the app's environment variable holding the bearer token Jenkins must send. */
-  tokenEnv: string;
+  /** URL path the operator serves documents under, e.g. `/jenkins/casc`. */
+  servePath: string;
+  auth: ServeAuth;
   yaml: string;
+}
+
+/**
+ * A repository's own credential for its served documents: an unguessable path segment (released JCasC
+ * fetches plain URLs) and a bearer token (for a JCasC that sends one). Never logged; rotatable.
+ */
+export interface ServeCredential {
+  capability: string;
+  token: string;
 }
 
 /** A unit of work recorded before it runs, so a crash or outage never loses it. */
 export interface JobRecord {
   key: string;
   kind: string;
+  /** Jobs of one lane (e.g. one repository) run one at a time, in the order they were recorded. */
+  lane: string;
   payload: unknown;
   attempts: number;
   nextRunAt: number;
@@ -84,9 +99,13 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS builds (repo TEXT, image TEXT, input_hash TEXT, image_id TEXT, commit_sha TEXT, scan_passed INTEGER, at TEXT, PRIMARY KEY (repo, image, input_hash));
       CREATE TABLE IF NOT EXISTS publishes (repo TEXT, commit_sha TEXT, image TEXT, status TEXT, repository TEXT, tags TEXT, digest TEXT, error TEXT, at TEXT, PRIMARY KEY (repo, commit_sha, image));
       CREATE TABLE IF NOT EXISTS published_images (repo TEXT, image TEXT, repository TEXT, digest TEXT, label TEXT, overrides TEXT, commit_sha TEXT, at TEXT, PRIMARY KEY (repo, image));
-      CREATE TABLE IF NOT EXISTS casc_documents (url_path TEXT PRIMARY KEY, repo TEXT, cloud TEXT, token_env TEXT, yaml TEXT, at TEXT);
+      CREATE TABLE IF NOT EXISTS served_documents (repo TEXT, cloud TEXT, serve_path TEXT, auth TEXT, yaml TEXT, at TEXT, PRIMARY KEY (repo, cloud));
+      CREATE TABLE IF NOT EXISTS serve_credentials (repo TEXT PRIMARY KEY, capability TEXT, token TEXT, at TEXT);
       CREATE TABLE IF NOT EXISTS jobs (key TEXT PRIMARY KEY, kind TEXT, payload TEXT, attempts INTEGER, next_run_at INTEGER, last_error TEXT, done INTEGER DEFAULT 0);
     `);
+    // State files from before lanes existed: each of their jobs is a lane of its own.
+    const jobColumns = this.#db.prepare('PRAGMA table_info(jobs)').all().map((column) => String(column['name']));
+    if (!jobColumns.includes('lane')) this.#db.exec('ALTER TABLE jobs ADD COLUMN lane TEXT');
   }
 
   approve(approval: Approval): void {
@@ -195,25 +214,39 @@ export class StateStore {
       });
   }
 
-  /** Stores the JCasC document generated for one cloud, served to Jenkins at `urlPath`. */
-  setCascDocument(document: CascDocument): void {
+  /** Stores the JCasC document generated for one cloud of a repository, replacing the previous one. */
+  setServedDocument(document: ServedDocument): void {
     this.#db
-      .prepare('INSERT OR REPLACE INTO casc_documents VALUES (?, ?, ?, ?, ?, ?)')
-      .run(document.urlPath, document.repo, document.cloud, document.tokenEnv, document.yaml, new Date().toISOString());
+      .prepare('INSERT OR REPLACE INTO served_documents VALUES (?, ?, ?, ?, ?, ?)')
+      .run(document.repo, document.cloud, document.servePath, document.auth, document.yaml, new Date().toISOString());
   }
 
-  /** The document served at a URL path, if any. */
-  cascDocumentAt(urlPath: string): CascDocument | undefined {
-    const row = this.#db.prepare('SELECT * FROM casc_documents WHERE url_path = ?').get(urlPath);
+  /** The document of a repository's cloud, if it is served under `servePath`. */
+  servedDocument(servePath: string, repo: string, cloud: string): ServedDocument | undefined {
+    const row = this.#db.prepare('SELECT * FROM served_documents WHERE serve_path = ? AND repo = ? AND cloud = ?').get(servePath, repo, cloud);
     if (!row) return undefined;
-    return { urlPath, repo: String(row['repo']), cloud: String(row['cloud']), tokenEnv: String(row['token_env']), yaml: String(row['yaml']) };
+    return { repo, cloud, servePath, auth: row['auth'] as ServeAuth, yaml: String(row['yaml']) };
+  }
+
+  /** The repository's serve credential, made (random, 256 bits each) the first time it is asked for. */
+  serveCredential(repo: string): ServeCredential {
+    this.#db.prepare('INSERT OR IGNORE INTO serve_credentials VALUES (?, ?, ?, ?)').run(repo, randomSecret(), randomSecret(), new Date().toISOString());
+    const row = this.#db.prepare('SELECT capability, token FROM serve_credentials WHERE repo = ?').get(repo);
+    return { capability: String(row?.['capability']), token: String(row?.['token']) };
+  }
+
+  /** Replaces the repository's serve credential; the old one stops working at once. */
+  rotateServeCredential(repo: string): ServeCredential {
+    const credential = { capability: randomSecret(), token: randomSecret() };
+    this.#db.prepare('INSERT OR REPLACE INTO serve_credentials VALUES (?, ?, ?, ?)').run(repo, credential.capability, credential.token, new Date().toISOString());
+    return credential;
   }
 
   /** Records a job unless one with the same key exists; returns true if it is new. */
   enqueue(job: Omit<JobRecord, 'attempts' | 'nextRunAt'>): boolean {
     const result = this.#db
-      .prepare('INSERT OR IGNORE INTO jobs (key, kind, payload, attempts, next_run_at) VALUES (?, ?, ?, 0, 0)')
-      .run(job.key, job.kind, JSON.stringify(job.payload));
+      .prepare('INSERT OR IGNORE INTO jobs (key, kind, payload, attempts, next_run_at, lane) VALUES (?, ?, ?, 0, 0, ?)')
+      .run(job.key, job.kind, JSON.stringify(job.payload), job.lane);
     return Number(result.changes) > 0;
   }
 
@@ -226,6 +259,7 @@ export class StateStore {
         const job: JobRecord = {
           key: String(row['key']),
           kind: String(row['kind']),
+          lane: row['lane'] === null ? String(row['key']) : String(row['lane']),
           payload: JSON.parse(String(row['payload'])),
           attempts: Number(row['attempts']),
           nextRunAt: Number(row['next_run_at']),
@@ -252,4 +286,9 @@ export class StateStore {
   close(): void {
     this.#db.close();
   }
+}
+
+/** 32 random bytes, URL-safe: fits a path segment and a header. */
+function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
 }

@@ -43,7 +43,7 @@ const severityRank: Record<Severity, number> = { error: 0, warning: 1, notice: 2
 export function concludeCheck(
   analysis: CatalogAnalysis,
   lint: LintOutcome,
-  config: Pick<Config, 'lint'>,
+  config: { lint: Pick<Config['lint'], 'failureThreshold'> },
 ): CheckOutcome {
   const { catalog, change, affected, policy } = analysis;
   const relevant = new Set([...affected, ...change.changed, ...change.removed]);

@@ -3,17 +3,25 @@ import {
   DescribeRepositoriesCommand,
   GetLifecyclePolicyCommand,
   LifecyclePolicyNotFoundException,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
   PutLifecyclePolicyCommand,
   RepositoryAlreadyExistsException,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
-import { EcrRejectedError } from '../../../src/adapters/ecr/ecr-errors.ts';
+import { EcrNotOwnedError, EcrRejectedError } from '../../../src/adapters/ecr/ecr-errors.ts';
 import { ensureRepository } from '../../../src/adapters/ecr/ensure-repository.ts';
 import { repositorySettingsSchema } from '../../../src/adapters/ecr/repository-settings.ts';
 import { ecrError, mockEcr } from './ecr-mock.ts';
 
 const name = 'jenkins-agents/python';
+const arn = `arn:aws:ecr:eu-west-1:123456789012:repository/${name}`;
+const owner = { catalog: 'example-org/agents', adopt: false };
+const ownTags = [
+  { Key: 'managed-by', Value: 'dockyard' },
+  { Key: 'dockyard:catalog', Value: 'example-org/agents' },
+];
 const defaults = repositorySettingsSchema.parse({});
 const metadata = { $metadata: { httpStatusCode: 400 } };
 const notFound = () => new RepositoryNotFoundException({ message: `The repository with name '${name}' does not exist`, ...metadata });
@@ -70,7 +78,7 @@ describe('ensureRepository', () => {
     mock.on(CreateRepositoryCommand).resolves({ repository: { repositoryName: name } });
     mock.on(PutLifecyclePolicyCommand).resolves({ repositoryName: name });
 
-    await expect(ensureRepository(client, name, defaults)).resolves.toEqual({ created: true });
+    await expect(ensureRepository(client, name, defaults, owner)).resolves.toEqual({ created: true });
 
     expect(sent()).toEqual([
       { command: 'DescribeRepositoriesCommand', input: { repositoryNames: [name] } },
@@ -82,7 +90,7 @@ describe('ensureRepository', () => {
           imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'latest' }],
           imageScanningConfiguration: { scanOnPush: true },
           encryptionConfiguration: { encryptionType: 'AES256' },
-          tags: [{ Key: 'managed-by', Value: 'dockyard' }],
+          tags: ownTags,
         },
       },
       { command: 'PutLifecyclePolicyCommand', input: { repositoryName: name, lifecyclePolicyText: JSON.stringify(defaultPolicy) } },
@@ -102,7 +110,7 @@ describe('ensureRepository', () => {
       lifecycle: { untaggedExpireDays: 3, keepTagged: 10, commitTagPattern: 'sha-*' },
     });
 
-    await expect(ensureRepository(client, name, settings)).resolves.toEqual({ created: true });
+    await expect(ensureRepository(client, name, settings, owner)).resolves.toEqual({ created: true });
 
     const [, create, put] = sent();
     expect(create?.input).toEqual({
@@ -110,10 +118,7 @@ describe('ensureRepository', () => {
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: false },
       encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/abcd' },
-      tags: [
-        { Key: 'managed-by', Value: 'dockyard' },
-        { Key: 'team', Value: 'platform' },
-      ],
+      tags: [...ownTags, { Key: 'team', Value: 'platform' }],
     });
     const policy = JSON.parse((put?.input as { lifecyclePolicyText: string }).lifecyclePolicyText) as typeof defaultPolicy;
     expect(policy.rules.map((rule) => [rule.rulePriority, rule.selection])).toEqual([
@@ -129,7 +134,7 @@ describe('ensureRepository', () => {
     mock.on(CreateRepositoryCommand).resolves({});
     mock.on(PutLifecyclePolicyCommand).resolves({});
 
-    await ensureRepository(client, name, repositorySettingsSchema.parse({ tagMutability: 'MUTABLE', encryption: { type: 'KMS' } }));
+    await ensureRepository(client, name, repositorySettingsSchema.parse({ tagMutability: 'MUTABLE', encryption: { type: 'KMS' } }), owner);
 
     expect(sent()[1]?.input).toMatchObject({ imageTagMutability: 'MUTABLE', encryptionConfiguration: { encryptionType: 'KMS' } });
     expect(sent()[1]?.input).not.toHaveProperty('imageTagMutabilityExclusionFilters');
@@ -138,38 +143,48 @@ describe('ensureRepository', () => {
 
   it('leaves an existing repository with a lifecycle policy alone', async () => {
     const { client, mock, sent } = mockEcr();
-    mock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: name, imageTagMutability: 'MUTABLE' }] });
+    mock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: name, repositoryArn: arn, imageTagMutability: 'MUTABLE' }] });
+    mock.on(ListTagsForResourceCommand).resolves({ tags: ownTags });
     mock.on(GetLifecyclePolicyCommand).resolves({ repositoryName: name, lifecyclePolicyText: '{"rules":[]}' });
 
-    await expect(ensureRepository(client, name, defaults)).resolves.toEqual({ created: false });
+    await expect(ensureRepository(client, name, defaults, owner)).resolves.toEqual({ created: false });
 
     expect(sent()).toEqual([
       { command: 'DescribeRepositoriesCommand', input: { repositoryNames: [name] } },
+      { command: 'ListTagsForResourceCommand', input: { resourceArn: arn } },
       { command: 'GetLifecyclePolicyCommand', input: { repositoryName: name } },
     ]);
   });
 
   it('adds the lifecycle policy to an existing repository that has none (a crash between create and put)', async () => {
     const { client, mock, sent } = mockEcr();
-    mock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: name }] });
+    mock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: name, repositoryArn: arn }] });
+    mock.on(ListTagsForResourceCommand).resolves({ tags: ownTags });
     mock.on(GetLifecyclePolicyCommand).rejects(new LifecyclePolicyNotFoundException({ message: 'Lifecycle policy does not exist', ...metadata }));
     mock.on(PutLifecyclePolicyCommand).resolves({});
 
-    await expect(ensureRepository(client, name, defaults)).resolves.toEqual({ created: false });
+    await expect(ensureRepository(client, name, defaults, owner)).resolves.toEqual({ created: false });
 
-    expect(sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'GetLifecyclePolicyCommand', 'PutLifecyclePolicyCommand']);
-    expect(sent()[2]?.input).toEqual({ repositoryName: name, lifecyclePolicyText: JSON.stringify(defaultPolicy) });
+    expect(sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'ListTagsForResourceCommand', 'GetLifecyclePolicyCommand', 'PutLifecyclePolicyCommand']);
+    expect(sent()[3]?.input).toEqual({ repositoryName: name, lifecyclePolicyText: JSON.stringify(defaultPolicy) });
   });
 
-  it('takes a concurrent create (RepositoryAlreadyExistsException) as success and still puts the policy', async () => {
+  it('takes a concurrent create of its own catalog (RepositoryAlreadyExistsException) as success and still puts the policy', async () => {
     const { client, mock, sent } = mockEcr();
-    mock.on(DescribeRepositoriesCommand).rejects(notFound());
+    mock.on(DescribeRepositoriesCommand).rejectsOnce(notFound()).resolves({ repositories: [{ repositoryName: name, repositoryArn: arn }] });
     mock.on(CreateRepositoryCommand).rejects(new RepositoryAlreadyExistsException({ message: 'already exists', ...metadata }));
+    mock.on(ListTagsForResourceCommand).resolves({ tags: ownTags });
     mock.on(PutLifecyclePolicyCommand).resolves({});
 
-    await expect(ensureRepository(client, name, defaults)).resolves.toEqual({ created: false });
+    await expect(ensureRepository(client, name, defaults, owner)).resolves.toEqual({ created: false });
 
-    expect(sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'CreateRepositoryCommand', 'PutLifecyclePolicyCommand']);
+    expect(sent().map((call) => call.command)).toEqual([
+      'DescribeRepositoriesCommand',
+      'CreateRepositoryCommand',
+      'DescribeRepositoriesCommand',
+      'ListTagsForResourceCommand',
+      'PutLifecyclePolicyCommand',
+    ]);
   });
 
   it('turns a refusal retrying cannot fix into an EcrRejectedError naming the IAM action, without retrying', async () => {
@@ -177,7 +192,7 @@ describe('ensureRepository', () => {
     mock.on(DescribeRepositoriesCommand).rejects(notFound());
     mock.on(CreateRepositoryCommand).rejects(ecrError('AccessDeniedException', 400, 'User: arn:aws:sts::123:assumed-role/dockyard is not authorized'));
 
-    const error = await ensureRepository(client, name, defaults).catch((caught: unknown) => caught);
+    const error = await ensureRepository(client, name, defaults, owner).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(EcrRejectedError);
     expect(error).toMatchObject({ operation: 'CreateRepository', code: 'AccessDeniedException' });
@@ -185,5 +200,69 @@ describe('ensureRepository', () => {
       "ECR refused CreateRepository: AccessDeniedException: User: arn:aws:sts::123:assumed-role/dockyard is not authorized. Grant the app's IAM role ecr:CreateRepository.",
     );
     expect(sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'CreateRepositoryCommand']);
+  });
+});
+
+describe('ensureRepository between catalogs', () => {
+  const teamA = { catalog: 'example-org/team-a', adopt: false };
+  const teamB = { catalog: 'example-org/team-b', adopt: false };
+
+  it("refuses repository B's publish into repository A's ECR repository and leaves it untouched", async () => {
+    const { client, mock, sent } = mockEcr();
+    mock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: name, repositoryArn: arn }] });
+    mock.on(ListTagsForResourceCommand).resolves({ tags: [{ Key: 'managed-by', Value: 'dockyard' }, { Key: 'dockyard:catalog', Value: teamA.catalog }] });
+
+    const error = await ensureRepository(client, name, defaults, teamB).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(EcrNotOwnedError);
+    expect((error as Error).message).toBe(
+      `The ECR repository ${name} belongs to the catalog example-org/team-a, not example-org/team-b; Dockyard publishes nothing there. Use a prefix of your own, as your Dockyard operator granted it.`,
+    );
+    // Only reads: no lifecycle policy, no tags, no settings written to A's repository.
+    expect(sent()).toEqual([
+      { command: 'DescribeRepositoriesCommand', input: { repositoryNames: [name] } },
+      { command: 'ListTagsForResourceCommand', input: { resourceArn: arn } },
+    ]);
+  });
+
+  it('refuses a repository that lost a create race to another catalog, before putting any policy', async () => {
+    const { client, mock, sent } = mockEcr();
+    mock.on(DescribeRepositoriesCommand).rejectsOnce(notFound()).resolves({ repositories: [{ repositoryName: name, repositoryArn: arn }] });
+    mock.on(CreateRepositoryCommand).rejects(new RepositoryAlreadyExistsException({ message: 'already exists', ...metadata }));
+    mock.on(ListTagsForResourceCommand).resolves({ tags: [{ Key: 'dockyard:catalog', Value: teamA.catalog }] });
+
+    await expect(ensureRepository(client, name, defaults, teamB)).rejects.toBeInstanceOf(EcrNotOwnedError);
+    expect(sent().map((call) => call.command)).not.toContain('PutLifecyclePolicyCommand');
+  });
+
+  it('refuses an untagged repository unless the grant adopts, then tags it as the catalog\'s', async () => {
+    const untagged = () => {
+      const ecr = mockEcr();
+      ecr.mock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: name, repositoryArn: arn }] });
+      ecr.mock.on(ListTagsForResourceCommand).resolves({ tags: [{ Key: 'team', Value: 'platform' }] });
+      return ecr;
+    };
+    const refused = untagged();
+    await expect(ensureRepository(refused.client, name, defaults, teamA)).rejects.toThrow(
+      `The ECR repository ${name} exists but Dockyard did not create it for any catalog, so it publishes nothing there. If it is example-org/team-a's to take over, ask your Dockyard operator to set \`adopt: true\` on the grant.`,
+    );
+    expect(refused.sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'ListTagsForResourceCommand']);
+
+    const adopted = untagged();
+    adopted.mock.on(TagResourceCommand).resolves({});
+    adopted.mock.on(GetLifecyclePolicyCommand).resolves({ lifecyclePolicyText: '{"rules":[]}' });
+    await expect(ensureRepository(adopted.client, name, defaults, { ...teamA, adopt: true })).resolves.toEqual({ created: false });
+    expect(adopted.sent()[2]).toEqual({
+      command: 'TagResourceCommand',
+      input: { resourceArn: arn, tags: [{ Key: 'managed-by', Value: 'dockyard' }, { Key: 'dockyard:catalog', Value: 'example-org/team-a' }] },
+    });
+  });
+
+  it('does not let a repository config set the catalog tag itself', () => {
+    const result = repositorySettingsSchema.safeParse({ tags: { 'dockyard:catalog': 'example-org/team-a', 'managed-by': 'me' } });
+    expect(result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual([
+      'tags.dockyard:catalog: is a tag Dockyard sets itself (it marks which catalog owns the repository)',
+      'tags.managed-by: is a tag Dockyard sets itself (it marks which catalog owns the repository)',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
   GetLifecyclePolicyCommand,
+  ListTagsForResourceCommand,
   type ECRClientConfig,
 } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ import { ecrError, mockEcr, recordingSleep } from './ecr-mock.ts';
 const name = 'jenkins-agents/base';
 const settings = repositorySettingsSchema.parse({});
 const half = () => 0.5;
+const owner = { catalog: 'example-org/agents', adopt: false };
+const arn = 'arn:aws:ecr:eu-west-1:123456789012:repository/jenkins-agents/python';
 const password = 'retry-test-password-0123456789';
 const token = Buffer.from(`AWS:${password}`).toString('base64');
 const authorizationData = [{ authorizationToken: token, expiresAt: new Date('2030-01-01T12:00:00Z'), proxyEndpoint: 'https://123456789012.dkr.ecr.eu-west-1.amazonaws.com' }];
@@ -28,12 +31,13 @@ describe('ECR retries through mocked clients (aws-sdk-client-mock replaces send:
     mock
       .on(DescribeRepositoriesCommand)
       .rejectsOnce(ecrError('ThrottlingException', 400, 'Rate exceeded'))
-      .resolves({ repositories: [{ repositoryName: name }] });
+      .resolves({ repositories: [{ repositoryName: name, repositoryArn: arn }] });
+    mock.on(ListTagsForResourceCommand).resolves({ tags: [{ Key: 'dockyard:catalog', Value: owner.catalog }] });
     mock.on(GetLifecyclePolicyCommand).resolves({ lifecyclePolicyText: '{"rules":[]}' });
 
-    await expect(ensureRepository(client, name, settings, { sleep, random: half })).resolves.toEqual({ created: false });
+    await expect(ensureRepository(client, name, settings, owner, { sleep, random: half })).resolves.toEqual({ created: false });
 
-    expect(sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'DescribeRepositoriesCommand', 'GetLifecyclePolicyCommand']);
+    expect(sent().map((call) => call.command)).toEqual(['DescribeRepositoriesCommand', 'DescribeRepositoriesCommand', 'ListTagsForResourceCommand', 'GetLifecyclePolicyCommand']);
     expect(delays).toEqual([100]);
   });
 
@@ -59,7 +63,7 @@ describe('ECR retries through mocked clients (aws-sdk-client-mock replaces send:
     const { delays, sleep } = recordingSleep();
     mock.on(DescribeRepositoriesCommand).rejects(ecrError('ThrottlingException', 400, 'Rate exceeded'));
 
-    const error = await ensureRepository(client, name, settings, { sleep, random: half }).catch((caught: unknown) => caught);
+    const error = await ensureRepository(client, name, settings, owner, { sleep, random: half }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(OutsideError);
     expect(error).toMatchObject({

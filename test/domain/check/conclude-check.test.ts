@@ -18,7 +18,7 @@ function ok(...findings: Finding[]): LintOutcome {
 }
 
 function conclude(lint: LintOutcome, failureThreshold: Threshold = 'warning', folders = seedFolders()) {
-  const analysis = analyzeCatalog(folders, pythonChange, { ...seedConfig, lint: { failureThreshold } });
+  const analysis = analyzeCatalog(folders, pythonChange, { ...seedConfig, lint: { ...seedConfig.lint, failureThreshold } });
   return concludeCheck(analysis, lint, { lint: { failureThreshold } });
 }
 
