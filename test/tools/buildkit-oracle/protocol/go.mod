@@ -1,0 +1,3 @@
+module dockyard.test/tools/buildkit-oracle/protocol
+
+go 1.24
