@@ -60,12 +60,15 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Upstream images (outside the catalog) that images may inherit from. */
       approved: z.array(approvedParent).default([]),
-      /** Require a digest pin on every upstream parent, whatever its entry says. */
-      requireDigest: z.boolean().default(false),
+      /**
+       * Require a digest pin on every upstream parent, whatever its entry says. On by default: a tag
+       * can be moved to other content after review; `false` lets each entry decide.
+       */
+      requireDigest: z.boolean().default(true),
       /** Frontend images a `# syntax=` directive may name; a file without one is built by the engine's own. */
       frontends: z.array(approvedFrontend).default([]),
     })
-    .default({ approved: [], requireDigest: false, frontends: [] }),
+    .default({ approved: [], requireDigest: true, frontends: [] }),
   lint: z
     .strictObject({
       /** Lowest hadolint level that fails the check; `none` reports without failing. */

@@ -19,6 +19,7 @@ afterEach(async () => {
 const config = [
   'registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
   'parents:',
+  '  requireDigest: false',
   '  approved:',
   '    - pattern: docker.io/library/debian',
 ];

@@ -30,10 +30,10 @@ describe('parseConfig', () => {
       registry,
       prefix: 'jenkins-agents',
       registryArg: 'REGISTRY',
-      parents: { approved: [], requireDigest: false, frontends: [] },
+      parents: { approved: [], requireDigest: true, frontends: [] },
       lint: { failureThreshold: 'warning', allowInlineIgnores: false },
     });
-    expect(config.parents).toEqual({ approved: [], requireDigest: false, frontends: [] });
+    expect(config.parents).toEqual({ approved: [], requireDigest: true, frontends: [] });
   });
 
   it('reads a full config, defaulting the scope of each approved parent to any', () => {

@@ -4,7 +4,7 @@ import { concludeCheck } from '../../../src/domain/check/conclude-check.ts';
 import type { ImageFolder } from '../../../src/domain/catalog/types.ts';
 import { catalogConfig, folder, fromUpstream } from '../catalog/catalog-fixtures.ts';
 
-const config = catalogConfig('parents:', '  approved:', '    - pattern: debian');
+const config = catalogConfig('parents:', '  requireDigest: false', '  approved:', '    - pattern: debian');
 const linked: ImageFolder = { name: 'evil', linkTarget: '/etc', dockerfile: { kind: 'missing' }, metadata: { kind: 'missing' } };
 
 function rules(folders: ImageFolder[], changes: Parameters<typeof analyzeCatalog>[1]): string[][] {

@@ -15,6 +15,7 @@ const otherDigest = `sha256:${'0d'.repeat(32)}`;
 
 const policy = catalogConfig(
   'parents:',
+  '  requireDigest: false',
   '  approved:',
   '    - pattern: debian',
   '  frontends:',
@@ -55,7 +56,7 @@ describe('the frontend policy (DY007)', () => {
   });
 
   it('says that no frontend is approved when the config approves none', () => {
-    const bare = catalogConfig('parents:', '  approved:', '    - pattern: debian');
+    const bare = catalogConfig('parents:', '  requireDigest: false', '  approved:', '    - pattern: debian');
 
     expect(findings([tools('# syntax=docker/dockerfile:1', 'FROM debian:bookworm')], bare)).toEqual([
       error(

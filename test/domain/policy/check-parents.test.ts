@@ -12,6 +12,7 @@ const agent = 'docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21';
 
 const policy = catalogConfig(
   'parents:',
+  '  requireDigest: false',
   '  approved:',
   '    - pattern: docker.io/jenkins/inbound-agent',
   '      requireDigest: true',
@@ -162,7 +163,7 @@ describe('checkParents', () => {
       const refused = check([folder('empty', fromUpstream('scratch'))], catalogConfig());
       const approved = check(
         [folder('empty', fromUpstream('scratch'))],
-        catalogConfig('parents:', '  approved:', '    - pattern: scratch'),
+        catalogConfig('parents:', '  requireDigest: false', '  approved:', '    - pattern: scratch'),
       );
 
       expect(refused.findings).toEqual([
