@@ -1,8 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
 import pino from 'pino';
-import { Probot, ProbotOctokit } from 'probot';
+import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { decideApproval, parseBuildCommand } from '../../src/github/build-approval.ts';
@@ -10,6 +9,7 @@ import { createDockyard } from '../../src/index.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
 import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
 import { api, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { testProbot } from '../mocks/test-probot.ts';
 
 type Example = Record<string, unknown>;
 
@@ -77,26 +77,15 @@ describe('/dockyard build on a fork pull request', () => {
   let probot: Probot;
   let store: StateStore;
   let github: nock.Scope;
-  let privateKey: string;
   const unmatched: string[] = [];
 
   beforeAll(() => {
     nock.disableNetConnect();
     nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
-    privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
   });
 
   beforeEach(async () => {
-    probot = new Probot({
-      appId: 123,
-      privateKey,
-      Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-        ...options,
-        retry: { enabled: false },
-        throttle: { ...(options['throttle'] as object), enabled: false },
-      })),
-      logLevel: 'fatal',
-    });
+    probot = testProbot();
     store = new StateStore(':memory:');
     // Builds are wired but never reached: every scenario here must stop before building.
     const builds = { store } as unknown as PullRequestBuildDeps;

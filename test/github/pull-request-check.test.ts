@@ -1,7 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
-import { Probot, ProbotOctokit } from 'probot';
+import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import pino from 'pino';
@@ -9,6 +8,7 @@ import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { createDockyard } from '../../src/index.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { testProbot } from '../mocks/test-probot.ts';
 import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
 
 type Example = { action?: string; installation?: { id: number } } & Record<string, unknown>;
@@ -45,25 +45,8 @@ beforeAll(() => {
   nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
 });
 
-let privateKey: string;
-
-beforeAll(() => {
-  privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
-});
-
 beforeEach(async () => {
-  probot = new Probot({
-    appId: 123,
-    privateKey,
-    // Probot layers its own throttle options over plain defaults, so force them off last: the
-    // throttle spaces write requests a second apart, which only slows tests down.
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...(options['throttle'] as object), enabled: false },
-    })),
-    logLevel: 'fatal',
-  });
+  probot = testProbot();
   // Policy and lint only: this app has no Docker engine, as when Dockyard runs without one.
   const store = new StateStore(':memory:');
   await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })) }), { cwd: process.cwd(), addHandler: () => undefined });

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
@@ -13,7 +13,8 @@ import {
 import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
 import pino from 'pino';
-import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
+import type { ApplicationFunctionOptions, Probot } from 'probot';
+import { testProbot } from '../mocks/test-probot.ts';
 
 type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
 import * as tar from 'tar';
@@ -123,21 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   ecr.mock.on(CreateRepositoryCommand).resolves({});
   ecr.mock.on(PutLifecyclePolicyCommand).resolves({});
 
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const probot = new Probot({
-    appId: 123,
-    privateKey,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...(options['throttle'] as object), enabled: false },
-    })),
-    log: pino({ level: process.env['DOCKYARD_TEST_LOG'] ?? 'silent' }),
-  });
+  const probot = testProbot(pino({ level: process.env['DOCKYARD_TEST_LOG'] ?? 'silent' }));
   const prefix = `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}/agents`;
   const services = wireServices(probot, {
     env,
