@@ -50,9 +50,15 @@ for dir in v0.8 v0.34; do
   if [ ! -x "$bin" ] || [ -n "$(find "$mod" "$SRC/protocol" -newer "$bin" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) 2>/dev/null)" ]; then
     log "building $mod (BuildKit $version) -> $bin"
     t0=$SECONDS
-    (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "$bin.tmp" . && mv "$bin.tmp" "$bin") \
+    (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "$bin.tmp" .) \
       || die "go build of test/tools/buildkit-oracle/$dir failed (the Go module proxy must be reachable for github.com/moby/buildkit@$version)"
-    log "built in $((SECONDS - t0))s"
+    # The oracle's own tests: the worker supervision (protocol) and, for v0.8, the prediction of
+    # BuildKit v0.8.3's endless recursion checked against that release's real conversion.
+    (cd "$SRC/protocol" && go test -vet=off -count=1 . >&2 \
+      && if compgen -G "$mod/*_test.go" >/dev/null; then cd "$mod" && GOFLAGS=-mod=mod go test -vet=off -count=1 . >&2; fi) \
+      || { rm -f "$bin.tmp"; die "the tests of test/tools/buildkit-oracle/$dir failed"; }
+    mv "$bin.tmp" "$bin"
+    log "built and tested in $((SECONDS - t0))s"
   fi
 
   moddir="$(cd "$mod" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/moby/buildkit)" \
@@ -66,6 +72,14 @@ for dir in v0.8 v0.34; do
   case "$answer" in
     *'"resolved":["docker.io/library/alpine:latest"]'*) ;;
     *) die "$bin answered the probe unexpectedly: $answer" ;;
+  esac
+  # ... and answers a file BuildKit v0.8.3 recurses on without end, then the next one.
+  answer="$(printf '%s\n' '{"id":"cycle","dockerfile":"FROM alpine AS build\nFROM scratch AS base\nCOPY --from=build / /\nFROM base AS build\n","buildArgs":{}}' \
+    '{"id":"after","dockerfile":"FROM alpine\n","buildArgs":{}}' | "$bin")" \
+    || die "$bin failed on a stage cycle through FROM"
+  case "$answer" in
+    *'"id":"cycle","rejected":true'*'"id":"after","rejected":false'*) ;;
+    *) die "$bin did not answer a stage cycle through FROM as rejected: $answer" ;;
   esac
 
   ENV_LINES+=("DOCKYARD_ORACLE_BUILDKIT_$suffix=$bin" "DOCKYARD_BUILDKIT_MODULE_$suffix=$moddir")

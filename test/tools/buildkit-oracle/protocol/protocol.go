@@ -69,8 +69,10 @@ func SortedSet(values map[string]struct{}) []string {
 	return out
 }
 
-// Serve answers requests from stdin until EOF. A panic inside read (BuildKit code hitting input it
-// never expected) becomes a rejection with the panic text, so one file never stops a batch.
+// Serve answers requests from stdin until EOF, in this process. A panic inside read on the calling
+// goroutine (BuildKit code hitting input it never expected) becomes a rejection with the panic text.
+// A panic on another goroutine, a stack overflow or running out of memory still ends the process:
+// Main guards against those.
 func Serve(read func(Request) Response) {
 	in := bufio.NewReaderSize(os.Stdin, 1<<20)
 	out := bufio.NewWriterSize(os.Stdout, 1<<16)

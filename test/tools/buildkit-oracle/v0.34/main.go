@@ -26,7 +26,7 @@ import (
 var linuxAMD64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 
 func main() {
-	protocol.Serve(read)
+	protocol.Main(read)
 }
 
 func read(req protocol.Request) protocol.Response {

@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -25,7 +26,7 @@ import (
 var linuxAMD64 = specs.Platform{OS: "linux", Architecture: "amd64"}
 
 func main() {
-	protocol.Serve(read)
+	protocol.Main(read)
 }
 
 func read(req protocol.Request) protocol.Response {
@@ -50,6 +51,12 @@ func read(req protocol.Request) protocol.Response {
 	}
 	resp.Stages, resp.Sources = describe(stages, metaArgs, result.EscapeToken, req.BuildArgs)
 
+	// Decided before the conversion: a stack overflow inside it would end this process.
+	if reason := unboundedRecursion(stages, metaArgs, result.EscapeToken, req.BuildArgs); reason != "" {
+		resp.Reject(errors.New(reason))
+		return resp
+	}
+
 	resolved, err := convert(dt, req.BuildArgs)
 	if err != nil {
 		resp.Reject(err)
@@ -64,18 +71,7 @@ func read(req protocol.Request) protocol.Response {
 // never reaches are described too. v0.8.3 expands neither COPY --from nor RUN --mount from.
 func describe(stages []instructions.Stage, metaArgs []instructions.ArgCommand, escape rune, buildArgs map[string]string) ([]protocol.Stage, []protocol.Source) {
 	shlex := shell.NewLex(escape)
-	optMetaArgs := platformArgs()
-	for i, arg := range optMetaArgs {
-		optMetaArgs[i] = setKVValue(arg, buildArgs)
-	}
-	for _, cmd := range metaArgs {
-		for _, metaArg := range cmd.Args {
-			if metaArg.Value != nil {
-				*metaArg.Value, _ = shlex.ProcessWordWithMap(*metaArg.Value, metaArgsToMap(optMetaArgs))
-			}
-			optMetaArgs = append(optMetaArgs, setKVValue(metaArg, buildArgs))
-		}
-	}
+	optMetaArgs := expandMetaArgs(metaArgs, shlex, buildArgs)
 
 	out := make([]protocol.Stage, 0, len(stages))
 	var sources []protocol.Source
