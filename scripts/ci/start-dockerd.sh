@@ -34,6 +34,12 @@
 #   DOCKYARD_DOCKERD_TIMEOUT        seconds to wait for `docker info` (default 60)
 #   DOCKYARD_DOCKERD_STORAGE_DRIVER force a storage driver (default: dockerd picks)
 #   DOCKYARD_DOCKERD_EXTRA_ARGS     extra dockerd flags (word-split)
+#   DOCKYARD_BUILD_EGRESS_ALLOW     CIDRs build steps may reach besides public hosts (word-split)
+#
+# Every run (also when dockerd already answers) applies scripts/build-egress-firewall.sh, as an
+# operator must on an engine host: build steps on docker0 then reach neither this host (the bridge
+# gateway, 127.0.0.1 services) nor link-local/private networks, only public hosts (Debian's mirror)
+# and the DNS resolvers of /etc/resolv.conf. Dockyard refuses to build on an engine without it.
 set -euo pipefail
 
 STATE="${DOCKYARD_CI_STATE:-/tmp/dockyard-ci}"
@@ -50,8 +56,21 @@ mkdir -p "$STATE"
 exec 9>"$STATE/start-dockerd.lock"
 flock -w $((TIMEOUT + 60)) 9 || die "another start-dockerd.sh holds $STATE/start-dockerd.lock"
 
+# The build firewall (idempotent); see the header.
+apply_build_firewall() {
+  local args=()
+  # shellcheck disable=SC2206  # CIDRs: splitting wanted
+  for cidr in ${DOCKYARD_BUILD_EGRESS_ALLOW:-}; do args+=(--allow "$cidr"); done
+  if [ "$(id -u)" = 0 ]; then
+    bash "$(dirname "${BASH_SOURCE[0]}")/../build-egress-firewall.sh" "${args[@]}" || die "applying the build firewall failed"
+  else
+    log "not root: the build firewall (scripts/build-egress-firewall.sh) was not applied; Dockyard will refuse to build"
+  fi
+}
+
 if docker info >/dev/null 2>&1; then
-  log "dockerd already answers on ${DOCKER_HOST:-unix:///var/run/docker.sock}; nothing to do"
+  log "dockerd already answers on ${DOCKER_HOST:-unix:///var/run/docker.sock}; applying the build firewall only"
+  apply_build_firewall
   exit 0
 fi
 
@@ -146,4 +165,5 @@ if [ $rc != 0 ]; then
   die "dockerd failed to start (DOCKER_HOST=${DOCKER_HOST:-unset, i.e. unix:///var/run/docker.sock})"
 fi
 
+apply_build_firewall
 log "dockerd is ready after $((SECONDS - t0))s: $(docker info --format '{{.ServerVersion}} storage={{.Driver}} cgroup={{.CgroupDriver}}' 2>/dev/null)"

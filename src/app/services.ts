@@ -2,6 +2,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import type { Probot } from 'probot';
 import { buildImage } from '../adapters/docker/build-image.ts';
+import { buildLimitsFrom } from '../adapters/docker/build-limits.ts';
 import { detectFrontend } from '../adapters/docker/detect-frontend.ts';
 import { hasImage, pullImage, tagImage, untagImage } from '../adapters/docker/image-store.ts';
 import { createEcrClient } from '../adapters/ecr/create-ecr-client.ts';
@@ -35,6 +36,8 @@ export interface Services {
   queue: JobQueue;
   /** Absent when the app runs without a Docker engine: pull requests then get policy and lint only. */
   builds?: PullRequestBuildDeps;
+  /** The operator's settings: pull request checks resolve a repository's registry through its grants. */
+  operator?: OperatorSettings;
 }
 
 /** The outside systems the services talk to; real ones from the environment, or test doubles. */
@@ -76,8 +79,8 @@ export function wireServices(app: Probot, engines: Engines): Services {
   const { env, ecr } = engines;
   const store = new StateStore(path.join(env.DOCKYARD_STATE_DIR, 'dockyard.sqlite'));
   const build = buildPorts(engines);
-  const registryAuth = async (): Promise<PushAuth> => {
-    const auth = await getRegistryAuth(ecr);
+  const registryAuth = async (registry?: OperatorRegistry): Promise<PushAuth> => {
+    const auth = await getRegistryAuth(registry ? (engines.ecrFor?.(registry) ?? ecr) : ecr);
     return { registry: auth.registry, endpoint: auth.endpoint, username: auth.username, password: auth.password };
   };
   const queue: JobQueue = new JobQueue(
@@ -103,10 +106,12 @@ export function wireServices(app: Probot, engines: Engines): Services {
     app.log.child({ name: 'jobs' }),
     engines.queueOptions,
   );
-  return { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth } };
+  return { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth }, ...(engines.operator ? { operator: engines.operator } : {}) };
 }
 
-function buildPorts({ env, docker }: Engines): BuildPorts {
+function buildPorts({ env, docker, operator }: Engines): BuildPorts {
+  // Every build runs under the operator's limits and egress rules (their defaults without a file).
+  const limits = buildLimitsFrom(operator?.build);
   const trivy = {
     cacheDir: env.DOCKYARD_TRIVY_CACHE,
     offline: env.DOCKYARD_TRIVY_OFFLINE,
@@ -114,7 +119,7 @@ function buildPorts({ env, docker }: Engines): BuildPorts {
     ...(env.DOCKYARD_TRIVY_DB_REPOSITORY ? { dbRepository: env.DOCKYARD_TRIVY_DB_REPOSITORY } : {}),
   };
   return {
-    buildImage: (request) => buildImage(docker, request),
+    buildImage: (request) => buildImage(docker, { ...request, limits }),
     engineFrontend: () => detectFrontend(docker),
     tagImage: (image, reference) => tagImage(docker, image, reference),
     untagImage: (reference) => untagImage(docker, reference),

@@ -13,6 +13,8 @@ export interface CheckCatalogInput {
   hadolintConfig?: { path: string; bytes: Uint8Array };
   /** The frontend that builds Dockerfiles without `# syntax=`; `defaultFrontend` when absent. */
   frontend?: DockerfileFrontend;
+  /** Hosts `ADD <url>` may fetch from (the operator's `build.egress.addHosts`); none when absent. */
+  addHosts?: readonly string[];
   /** Lints the given Dockerfiles; injectable so callers can run hadolint elsewhere. */
   lint?: typeof lintDockerfiles;
 }
@@ -22,7 +24,10 @@ export interface CheckCatalogInput {
  * 1. read the catalog, graph and parent policy; 2. lint the changed Dockerfiles; 3. conclude.
  */
 export async function checkCatalog(input: CheckCatalogInput): Promise<CheckOutcome> {
-  const analysis = analyzeCatalog(input.folders, input.changes, input.config, input.frontend ? { frontend: input.frontend } : {});
+  const analysis = analyzeCatalog(input.folders, input.changes, input.config, {
+    ...(input.frontend ? { frontend: input.frontend } : {}),
+    ...(input.addHosts ? { addHosts: input.addHosts } : {}),
+  });
   return concludeCheck(analysis, await lintChanged(analysis, input), input.config);
 }
 

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack, type Header } from 'tar-stream';
 import { decodeDockerfile } from '../../domain/dockerfile/decode-dockerfile.ts';
+import { defaultFrontend } from '../../domain/dockerfile/frontend.ts';
 import { applyMirrors } from './apply-mirrors.ts';
 import { displayPath, listContext, type ContextEntry, type Refusal } from './list-context.ts';
 import type { BuildRequest } from './types.ts';
@@ -24,16 +25,25 @@ const fixedHeader = { mtime: new Date('2000-01-01T00:00:00Z'), uid: 0, gid: 0, u
  * must not be sent.
  */
 export async function prepareBuildContext(
-  request: Pick<BuildRequest, 'contextDir' | 'mirrors' | 'buildArgs'>,
+  request: Pick<BuildRequest, 'contextDir' | 'mirrors' | 'buildArgs' | 'limits' | 'frontend'>,
 ): Promise<BuildContext | Refusal> {
   const listing = await listContext(request.contextDir);
   if (listing.status === 'refused') return listing;
+  const size = listing.entries.reduce((total, entry) => total + (entry.kind === 'file' ? entry.size : 0), listing.dockerfile.length);
+  if (request.limits && size > request.limits.maxContextBytes) {
+    const mib = (bytes: number) => `${Math.ceil((bytes / 1024 / 1024) * 10) / 10} MiB`;
+    return {
+      status: 'refused',
+      file: displayPath(request.contextDir, ''),
+      message: `The image folder is ${mib(size)} as sent to the engine, over the operator's limit of ${mib(request.limits.maxContextBytes)} (\`build.maxContextMiB\`). Leave large files out with .dockerignore, or fetch them during the build.`,
+    };
+  }
   const decoded = decodeDockerfile(listing.dockerfile);
   if ('problem' in decoded) {
     const file = displayPath(request.contextDir, 'Dockerfile');
     return { status: 'refused', file, message: decoded.problem.message };
   }
-  const dockerfile = applyMirrors(decoded.text, request.mirrors, request.buildArgs);
+  const dockerfile = applyMirrors(decoded.text, request.mirrors, request.buildArgs, request.frontend ?? defaultFrontend);
   const entries: PackEntry[] = [...listing.entries, { kind: 'bytes', path: 'Dockerfile', bytes: Buffer.from(dockerfile) }];
   entries.sort((a, b) => compareEntries(a.path, b.path));
   return { status: 'ready', tar: packEntries(entries), dockerfile };

@@ -2,15 +2,17 @@ import type { IncomingMessage } from 'node:http';
 import { addAbortSignal, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { DockerfileFrontend } from '../../domain/dockerfile/frontend.ts';
+import { compileAddHosts } from '../../domain/policy/check-add-sources.ts';
 import { OutsideError, UserError } from '../../errors.ts';
 import { prepareBuildContext } from './build-context.ts';
 import { followBuild, type BuildOutcome } from './build-progress.ts';
 import { openBuildSession, type BuildSession } from './build-session.ts';
 import { detectFrontend } from './detect-frontend.ts';
 import { dialEngine, type DialOptions } from './dial-engine.ts';
+import { cachedEgressVerdict, defaultProbeTargets, probeBuildEgress, refusalMessage, type ProbeVerdict } from './egress-probe.ts';
 import { hasImage, pullImage, tagImage } from './image-store.ts';
 import { buildkitImageName } from './vertex-images.ts';
-import type { BuildRequest, BuildResult } from './types.ts';
+import type { BuildLimits, BuildRequest, BuildResult } from './types.ts';
 
 /**
  * Builds one image folder on the engine with BuildKit, allowing it only the images the policy
@@ -18,31 +20,104 @@ import type { BuildRequest, BuildResult } from './types.ts';
  * pull), the build's session answers BuildKit's credential requests with nothing, and the build is
  * cancelled at the first image BuildKit resolves that is not expected (`unapproved`). Tags are
  * applied only to a build that passed all of that.
+ * With `request.limits` (the operator's), the build also: runs RUN steps with no network, or on the
+ * engine's bridge only once a probe showed the bridge cannot reach the engine host or link-local
+ * addresses (egress-probe.ts); stops at an ADD source on a host not approved (`unapproved`); is
+ * cancelled after its time limit or output limit (`failed` with `limit`); and sends no context over
+ * its size limit (`refused`).
  * Returns `refused` before anything is sent when the folder cannot be sent as it is; throws a
- * UserError on an engine whose frontend Dockyard has not verified, an OutsideError when the engine
- * cannot be reached, and the signal's reason when aborted.
+ * UserError on an engine whose frontend Dockyard has not verified or whose build network is not
+ * firewalled, an OutsideError when the engine cannot be reached, and the signal's reason when aborted.
  */
 export async function buildImage(docker: Dockerode, request: BuildRequest): Promise<BuildResult> {
   request.signal?.throwIfAborted();
-  const context = await prepareBuildContext(request);
-  if (context.status === 'refused') return context;
+  const limits = request.limits;
+  // Aborting the engine request closes its connection, which cancels the build in the engine and
+  // kills its running steps (the solve runs under the HTTP request's context).
+  const timeout = limits ? AbortSignal.timeout(limits.timeoutMs) : undefined;
+  const signals = [request.signal, timeout].filter((signal) => signal !== undefined);
+  const guarded: BuildRequest = signals.length > 0 ? { ...request, signal: AbortSignal.any(signals) } : request;
+  let frontend: DockerfileFrontend | undefined;
   try {
-    const frontend = await detectFrontend(docker).catch((error: unknown) => {
-      throw error instanceof UserError ? error : engineError(request, (error as Error).cause ?? error);
-    });
-    const expected = new Set(request.expectedImages.map((image) => buildkitImageName(image) ?? image));
-    const unpulled = await pullExpected(docker, request, expected);
-    if (unpulled !== undefined) return { status: 'failed', message: unpulled, logTail: [], frontend };
-    const session = await openSession(docker, request);
+    const context = await prepareBuildContext(guarded);
+    if (context.status === 'refused') return context;
     try {
-      const outcome = await runBuild(docker, request, context.tar, session.id, expected);
-      return await toResult(docker, request, outcome, frontend, session);
+      frontend = await detectFrontend(docker).catch((error: unknown) => {
+        throw error instanceof UserError ? error : engineError(request, (error as Error).cause ?? error);
+      });
+      const expected = new Set(request.expectedImages.map((image) => buildkitImageName(image) ?? image));
+      const unpulled = await pullExpected(docker, guarded, expected);
+      if (unpulled !== undefined) return { status: 'failed', message: unpulled, logTail: [], frontend };
+      if (limits?.network === 'default') {
+        const verdict = await cachedEgressVerdict(docker, () => probeEngine(docker, guarded, limits, expected));
+        if (verdict.status !== 'closed') throw new UserError(refusalMessage(verdict));
+      }
+      const session = await openSession(docker, guarded);
+      try {
+        const outcome = await runBuild(docker, guarded, context.tar, session.id, expected);
+        request.signal?.throwIfAborted();
+        return await toResult(docker, guarded, outcome, frontend, session);
+      } finally {
+        session.close();
+      }
+    } finally {
+      context.tar.destroy();
+    }
+  } catch (error) {
+    request.signal?.throwIfAborted();
+    if (timeout?.aborted && limits) return timedOut(limits, [], frontend ?? (await detectFrontend(docker)));
+    throw error;
+  }
+}
+
+function timedOut(limits: BuildLimits, logTail: string[], frontend: DockerfileFrontend): BuildResult {
+  const seconds = Math.round(limits.timeoutMs / 1000);
+  return {
+    status: 'failed',
+    limit: 'timeout',
+    message: `The build took longer than ${seconds} s, the operator's limit (\`build.timeoutSeconds\`), and was cancelled; nothing was built or pushed. Make the build faster, or ask the platform team for a longer limit.`,
+    logTail,
+    frontend,
+  };
+}
+
+/**
+ * Probes the engine's build network (egress-probe.ts) from the operator's probe image, else from the
+ * build's own images, which are on the engine by now.
+ */
+async function probeEngine(docker: Dockerode, request: BuildRequest, limits: BuildLimits, expected: ReadonlySet<string>): Promise<ProbeVerdict> {
+  const targets = defaultProbeTargets();
+  let images = [...expected];
+  if (limits.probeImage !== undefined) {
+    const probeImage = buildkitImageName(limits.probeImage) ?? limits.probeImage;
+    const unpulled = await pullExpected(docker, request, new Set([probeImage]));
+    if (unpulled !== undefined) return { status: 'unknown', reason: unpulled };
+    images = [probeImage];
+  }
+  return probeBuildEgress(images, targets, async (contextDir, image) => {
+    const probe: BuildRequest = {
+      image: 'the egress probe',
+      contextDir,
+      tags: [],
+      buildArgs: {},
+      labels: {},
+      mirrors: [],
+      expectedImages: [image],
+      credentials: [],
+      noCache: true,
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
+    const context = await prepareBuildContext(probe);
+    if (context.status === 'refused') return { logTail: [], failure: context.message };
+    const session = await openSession(docker, probe);
+    try {
+      const outcome = await runBuild(docker, probe, context.tar, session.id, new Set([image]));
+      return outcome.failure ? { logTail: outcome.logTail, failure: outcome.failure.message } : { logTail: outcome.logTail };
     } finally {
       session.close();
+      context.tar.destroy();
     }
-  } finally {
-    context.tar.destroy();
-  }
+  });
 }
 
 /**
@@ -100,6 +175,8 @@ async function runBuild(
       pull: false,
       version: '2',
       session,
+      // BuildKit in Engine 20.10 takes `default` (the bridge), `host` and `none` (moby builder-next/builder.go).
+      ...(request.limits?.network === 'none' ? { networkmode: 'none' } : {}),
     },
     isStream: true,
     statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
@@ -117,8 +194,12 @@ async function runBuild(
     throw engineError(request, error);
   }
   if (request.signal) addAbortSignal(request.signal, response);
+  const limits = request.limits;
   try {
-    return await followBuild(response, expected);
+    return await followBuild(response, expected, {
+      ...(limits ? { addHosts: compileAddHosts(limits.addHosts), maxOutputBytes: limits.maxOutputBytes } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
   } catch (error) {
     request.signal?.throwIfAborted();
     throw engineError(request, error);
@@ -138,6 +219,17 @@ async function toResult(
   const logTail = [...outcome.logTail];
   for (const host of session.refusedHosts) {
     logTail.push(`Dockyard gave BuildKit no credentials for ${host}: it pulls every approved image itself before the build.`);
+  }
+  if (outcome.interrupted && request.limits) return timedOut(request.limits, logTail, frontend);
+  if (outcome.unapprovedSource !== undefined) {
+    const { source, reason } = outcome.unapprovedSource;
+    const message = `BuildKit went to fetch \`${source}\` for \`${request.image}\`, and the build was cancelled: ${reason.replace(/^`[^`]*` /, 'it ')} Nothing was built or pushed.`;
+    return { status: 'unapproved', image: source, message, logTail, frontend };
+  }
+  if (outcome.outputExceeded !== undefined && request.limits) {
+    const mib = Math.ceil((request.limits.maxOutputBytes / 1024 / 1024) * 10) / 10;
+    const message = `The build printed more than ${mib} MiB, the operator's limit (\`build.maxOutputMiB\`), and was cancelled; nothing was built or pushed. Print less (e.g. quieter package installs).`;
+    return { status: 'failed', limit: 'output', message, logTail, frontend };
   }
   if (outcome.unexpectedImage !== undefined) {
     const image = outcome.unexpectedImage;

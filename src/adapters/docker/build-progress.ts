@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
+import { classifyAddSource, refuseAddSource, type AddHostPattern } from '../../domain/policy/check-add-sources.ts';
 import { decodeBuildkitStatus } from './buildkit-status.ts';
-import { imageOfVertex } from './vertex-images.ts';
+import { addSourcesOfVertex, imageOfVertex } from './vertex-images.ts';
 
 /** How many lines of build output a result keeps. */
 const logTailLength = 20;
@@ -14,7 +15,22 @@ export interface BuildOutcome {
   resolvedImages: string[];
   /** The first resolved image that was not expected; reading stopped right there. */
   unexpectedImage?: string;
+  /** The first ADD source on a host not approved, and why; reading stopped right there. */
+  unapprovedSource?: { source: string; reason: string };
+  /** Set when the build printed more than allowed; reading stopped there. */
+  outputExceeded?: number;
+  /** Set when the stream broke off because `signal` aborted; the rest is what was read until then. */
+  interrupted?: true;
   logTail: string[];
+}
+
+export interface FollowOptions {
+  /** Judge every ADD source BuildKit fetches against these hosts (none: not judged). */
+  addHosts?: readonly AddHostPattern[];
+  /** Stop reading (and so cancel the build) after this many bytes of progress. */
+  maxOutputBytes?: number;
+  /** The build's signal: a stream broken by its abort ends the reading with `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** One JSON object of the build API's progress stream (`application/json`, one per line). */
@@ -31,20 +47,33 @@ interface BuildEvent {
 /**
  * Reads a BuildKit build's progress stream to its end and says how the build ended, or stops at the
  * first image BuildKit resolves that is not in `expectedImages` (names as `buildkitImageName` gives
- * them). Stopping destroys the stream, which makes the engine cancel the build.
+ * them), at the first ADD source on a host `options.addHosts` does not approve, or past
+ * `options.maxOutputBytes`. The caller then destroys the stream, which makes the engine cancel the build.
  */
-export async function followBuild(stream: Readable, expectedImages: ReadonlySet<string>): Promise<BuildOutcome> {
-  const tracker = new BuildkitTracker(expectedImages);
-  for await (const event of readEvents(stream)) {
-    tracker.handle(event);
-    if (tracker.unexpectedImage !== undefined) break;
+export async function followBuild(stream: Readable, expectedImages: ReadonlySet<string>, options: FollowOptions = {}): Promise<BuildOutcome> {
+  const tracker = new BuildkitTracker(expectedImages, options.addHosts);
+  const counter = { bytes: 0 };
+  const limit = options.maxOutputBytes ?? Number.POSITIVE_INFINITY;
+  try {
+    for await (const event of readEvents(stream, counter)) {
+      tracker.handle(event);
+      if (tracker.unexpectedImage !== undefined || tracker.unapprovedSource !== undefined) break;
+      if (counter.bytes > limit) {
+        tracker.outputExceeded = counter.bytes;
+        break;
+      }
+    }
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+    tracker.interrupted = true;
   }
   return tracker.outcome();
 }
 
-async function* readEvents(stream: Readable): AsyncGenerator<BuildEvent> {
+async function* readEvents(stream: Readable, counter: { bytes: number }): AsyncGenerator<BuildEvent> {
   let pending = '';
   for await (const chunk of stream) {
+    counter.bytes += (chunk as Buffer | string).length;
     pending += String(chunk);
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -88,6 +117,10 @@ class BuildkitTracker {
   private readonly log = new LogTail();
   private readonly resolved = new Set<string>();
   unexpectedImage: string | undefined;
+  unapprovedSource: { source: string; reason: string } | undefined;
+  outputExceeded: number | undefined;
+  interrupted = false;
+  private readonly judgedSources = new Set<string>();
   private readonly announced = new Set<string>();
   private readonly names = new Map<string, string>();
   /** Output not yet ended by a newline, per step. */
@@ -97,9 +130,11 @@ class BuildkitTracker {
   private streamError: string | undefined;
 
   private readonly expectedImages: ReadonlySet<string>;
+  private readonly addHosts: readonly AddHostPattern[] | undefined;
 
-  constructor(expectedImages: ReadonlySet<string>) {
+  constructor(expectedImages: ReadonlySet<string>, addHosts?: readonly AddHostPattern[]) {
     this.expectedImages = expectedImages;
+    this.addHosts = addHosts;
   }
 
   handle(event: BuildEvent): void {
@@ -123,6 +158,9 @@ class BuildkitTracker {
     this.partial.clear();
     const outcome: BuildOutcome = { resolvedImages: [...this.resolved], logTail: this.log.lines };
     if (this.unexpectedImage !== undefined) outcome.unexpectedImage = this.unexpectedImage;
+    if (this.unapprovedSource !== undefined) outcome.unapprovedSource = this.unapprovedSource;
+    if (this.outputExceeded !== undefined) outcome.outputExceeded = this.outputExceeded;
+    if (this.interrupted) outcome.interrupted = true;
     if (this.imageId !== undefined) outcome.imageId = this.imageId;
     if (this.streamError !== undefined || this.stepError) {
       const message = this.streamError ?? this.stepError?.message ?? 'the build failed';
@@ -146,6 +184,7 @@ class BuildkitTracker {
           return;
         }
       }
+      if (this.judgeSources(vertex.name)) return;
       if (vertex.started && !this.announced.has(vertex.digest)) {
         this.announced.add(vertex.digest);
         this.log.add(vertex.name);
@@ -162,6 +201,21 @@ class BuildkitTracker {
       this.partial.set(log.vertex, text.slice(end + 1));
       if (end !== -1) this.log.add(text.slice(0, end), this.prefix(log.vertex));
     }
+  }
+
+  /** True when the vertex fetches an ADD source from a host not approved (then recorded and logged). */
+  private judgeSources(name: string): boolean {
+    if (this.addHosts === undefined || this.judgedSources.has(name)) return false;
+    this.judgedSources.add(name);
+    for (const source of addSourcesOfVertex(name)) {
+      const reason = refuseAddSource(classifyAddSource(source), this.addHosts);
+      if (reason !== undefined) {
+        this.unapprovedSource = { source, reason };
+        this.log.add(`ERROR: ${name}: not a source the policy approved`);
+        return true;
+      }
+    }
+    return false;
   }
 
   private prefix(vertex: string): string {

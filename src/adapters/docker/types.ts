@@ -29,6 +29,11 @@ export interface BuildRequest {
   /** Upstream mirrors, applied to the FROM / COPY --from references sent to the engine. */
   mirrors: readonly Mirror[];
   /**
+   * The frontend whose rules the Dockerfile is read by when the mirrors are applied: the one the
+   * policy judged it with (`model.frontend`). `defaultFrontend` when absent, as `readDockerfile`.
+   */
+  frontend?: DockerfileFrontend;
+  /**
    * Every image the policy approved for this build, as BuildKit names them (`buildkitImageName`):
    * after mirrors, with catalog parents under their run-local names. The build stops at the first
    * image BuildKit resolves that is not one of them.
@@ -41,12 +46,36 @@ export interface BuildRequest {
   credentials: readonly RegistryCredential[];
   noCache?: boolean;
   signal?: AbortSignal;
+  /**
+   * The operator's limits and egress rules (operator settings `build`). The app always sets them;
+   * without them the build runs unlimited, with the engine's default network unprobed.
+   */
+  limits?: BuildLimits;
+}
+
+/** What one build may use and reach; see `build` in src/config/operator-schema.ts. */
+export interface BuildLimits {
+  /** The build is cancelled after this long and reported as timed out. */
+  timeoutMs: number;
+  /**
+   * RUN steps' network: `default` is the engine's bridge, used only once a probe showed it cannot
+   * reach the engine host or link-local addresses (egress-probe.ts); `none` has no network at all.
+   */
+  network: 'default' | 'none';
+  /** Hosts an ADD source may be fetched from (`*.` for subdomains); the build stops at any other. */
+  addHosts: readonly string[];
+  /** Largest build context sent, in bytes. */
+  maxContextBytes: number;
+  /** Most progress output read from one build, in bytes; the build is cancelled beyond it. */
+  maxOutputBytes: number;
+  /** Image the egress probe runs in; by default the build's own images, in turn. */
+  probeImage?: string;
 }
 
 export type BuildResult =
   | { status: 'built'; imageId: string; frontend: DockerfileFrontend; logTail: string[] }
-  /** The build ran and failed: the failing step and the last lines of its output. */
-  | { status: 'failed'; step?: string; message: string; logTail: string[]; frontend: DockerfileFrontend }
+  /** The build ran and failed: the failing step and the last lines of its output; `limit` when a limit stopped it. */
+  | { status: 'failed'; step?: string; message: string; logTail: string[]; frontend: DockerfileFrontend; limit?: 'timeout' | 'output' }
   /**
    * BuildKit resolved an image the policy did not approve (the reader and BuildKit disagree): the
    * build was cancelled there and nothing it made was tagged.

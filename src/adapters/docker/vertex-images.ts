@@ -37,3 +37,22 @@ export function imageOfVertex(name: string): string | undefined {
   }
   return undefined;
 }
+
+// The vertex names under which BuildKit v0.8 fetches an ADD source (checked against that engine in
+// test/adapters/docker/build-egress.test.ts):
+// - `http://…` / `https://…`: the `llb.HTTP` source op, which dockerfile2llb/convert.go dispatchCopy
+//   creates without a custom name, so the solver shows its identifier, the URL;
+// - `[<stage> n/m] ADD <sources> <dest>`: the copy step (prefixCommand), which newer frontends also
+//   give to their `llb.HTTP` / `llb.Git` sources (v0.34.2 dockerfile2llb/convert_copy.go, `pgName`).
+const urlVertex = /^[a-zA-Z0-9][a-zA-Z0-9+.-]*:\/\/\S+$/;
+const addVertex = /^(?:\[[^\]]*\] )?(?:ONBUILD )?ADD (.*)$/i;
+
+/** The sources a BuildKit vertex fetches that may be remote (URLs, git remotes), as printed. */
+export function addSourcesOfVertex(name: string): string[] {
+  if (urlVertex.test(name)) return [name];
+  const add = addVertex.exec(name);
+  if (!add) return [];
+  // Shell or JSON form; flags and the destination (the last word) are not sources.
+  const words = (add[1] ?? '').split(/[\s",[\]]+/).filter((word) => word !== '' && !word.startsWith('--'));
+  return words.slice(0, -1);
+}

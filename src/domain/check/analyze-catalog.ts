@@ -1,7 +1,11 @@
 import type { Config } from '../../config/schema.ts';
 import { buildCatalog, type CatalogOptions } from '../catalog/build-catalog.ts';
 import type { Catalog, ImageFolder } from '../catalog/types.ts';
+import type { Finding } from '../findings.ts';
 import { affectedImages, buildGraph, planBuild, type InheritanceGraph } from '../graph/inheritance-graph.ts';
+import { decodeDockerfile } from '../dockerfile/decode-dockerfile.ts';
+import { checkAddSources, compileAddHosts } from '../policy/check-add-sources.ts';
+import { checkJenkinsTemplates } from '../policy/check-jenkins-templates.ts';
 import { checkLabels } from '../policy/check-labels.ts';
 import { checkParents, type PolicyResult } from '../policy/check-parents.ts';
 import { summarizeChange, type ChangedPath, type ChangeSummary } from './changed-images.ts';
@@ -19,8 +23,14 @@ export interface CatalogAnalysis {
   lintTargets: string[];
 }
 
+export interface AnalyzeOptions extends CatalogOptions {
+  /** Hosts `ADD <url>` may fetch from (the operator's `build.egress.addHosts`); none when absent. */
+  addHosts?: readonly string[];
+}
+
 /**
- * Reads the catalog, builds its graph, works out what the change affects and judges parents and labels.
+ * Reads the catalog, builds its graph, works out what the change affects and judges parents, labels
+ * and ADD sources.
  * `changes: 'all'` treats every image as changed (a full check, as `dockyard check` does without --base).
  * `options.frontend` is the frontend that builds Dockerfiles without `# syntax=`.
  */
@@ -28,7 +38,7 @@ export function analyzeCatalog(
   folders: readonly ImageFolder[],
   changes: readonly ChangedPath[] | 'all',
   config: Config,
-  options: CatalogOptions = {},
+  options: AnalyzeOptions = {},
 ): CatalogAnalysis {
   const catalog = buildCatalog(folders, config, options);
   const graph = buildGraph(catalog);
@@ -53,10 +63,27 @@ export function analyzeCatalog(
   }
   const affected = affectedImages(graph, changed);
   const parents = checkParents(catalog, graph, config, { affected, removed: change.removed });
-  const policy = { ...parents, findings: [...parents.findings, ...checkLabels(catalog, affected)] };
+  const adds = addSourceFindings(folders, catalog, affected, options.addHosts ?? []);
+  const policy = { ...parents, findings: [...parents.findings, ...checkLabels(catalog, affected), ...adds, ...checkJenkinsTemplates(catalog, affected, config)] };
   const lintTargets = [...changed]
     .filter((name) => catalog.images.get(name)?.model !== undefined)
     .sort()
     .map((name) => catalog.images.get(name)?.dockerfilePath as string);
   return { catalog, graph, change, affected, plan: planBuild(graph, affected), policy, lintTargets };
+}
+
+/** DY005 for the affected images: ADD sources on hosts the operator did not approve (check-add-sources.ts). */
+function addSourceFindings(folders: readonly ImageFolder[], catalog: Catalog, affected: ReadonlySet<string>, addHosts: readonly string[]): Finding[] {
+  const hosts = compileAddHosts(addHosts);
+  const findings: Finding[] = [];
+  for (const folder of folders) {
+    const image = catalog.images.get(folder.name);
+    if (!image?.model || !affected.has(image.name) || folder.dockerfile.kind !== 'file') continue;
+    const decoded = decodeDockerfile(folder.dockerfile.bytes);
+    if (!('text' in decoded)) continue;
+    for (const problem of checkAddSources(decoded.text, image.model.frontend, hosts)) {
+      findings.push({ file: image.dockerfilePath, line: problem.line, severity: 'error', source: 'dockyard', rule: 'DY005', message: problem.message, image: image.name });
+    }
+  }
+  return findings;
 }
