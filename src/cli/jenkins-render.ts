@@ -19,6 +19,8 @@ export type ReadPublished = (name: string) => Promise<string | undefined>;
 export interface JenkinsRenderOptions {
   /** Render only the cloud of this name. */
   cloud?: string | undefined;
+  /** The catalog repository, `owner/name`, that Kubernetes pod template ids are derived from, as the app derives them. */
+  repo?: string | undefined;
 }
 
 export interface OutputStreams {
@@ -73,7 +75,7 @@ export async function jenkinsRender(
       ...(metadata.jenkins ? { overrides: metadata.jenkins } : {}),
     });
   });
-  out.write(clouds.map((cloud) => `# ${cloud.name}.yaml\n${renderCasc(cloud, images, jenkins.defaults)}`).join('---\n'));
+  out.write(clouds.map((cloud) => `# ${cloud.name}.yaml\n${renderCasc(cloud, images, jenkins.defaults, options.repo ?? 'local/catalog')}`).join('---\n'));
 }
 
 const unsetIfEmpty = z

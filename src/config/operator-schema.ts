@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { forbiddenHost } from '../domain/policy/check-add-sources.ts';
 
 // The operator's settings: what one Dockyard installation may reach and with which credentials. Only the
 // operator writes this file; repositories choose among what it defines, by name.
@@ -99,6 +100,22 @@ const controllerSchema = z
       .refine((delivery) => delivery.serve.enabled || delivery.writeTo !== undefined, {
         message: 'turn on serve.enabled or set writeTo, or Jenkins never sees the generated documents',
       }),
+    /**
+     * Which clouds on this controller are not Dockyard's. A reload replaces Jenkins' whole cloud list with
+     * what the CasC sources declare, so before reloading Dockyard reads the controller's clouds and refuses
+     * when one would vanish (made in the UI or by a script) or when a name would be declared twice.
+     */
+    cloudOwnership: z
+      .strictObject({
+        /** Names of the clouds the controller's other CASC_JENKINS_CONFIG sources declare (not Dockyard's documents). */
+        otherSources: z.array(z.string().min(1)).default([]),
+        /**
+         * Acknowledges a deliberate takeover: reload even when clouds no CasC source declares would vanish,
+         * and without reading the clouds first when only a reload token is configured. Duplicates are still refused.
+         */
+        takeOver: z.boolean().default(false),
+      })
+      .prefault({}),
   })
   .superRefine((controller, ctx) => {
     const url = new URL(controller.url);
@@ -140,21 +157,35 @@ const egressHost = z
   .string()
   .regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d+)?$/, 'must be a host such as "github.com" or "*.example.com"');
 
-/** Limits every build runs under; enforced by the build adapter. */
+/** Limits every build runs under; enforced by the build adapter (src/adapters/docker/build-image.ts). */
 const buildLimitsSchema = z.strictObject({
-  /** Longest one image build may take, in seconds. */
-  timeoutSeconds: z.int().positive().default(3600),
-  /** Memory one build may use, in MiB. */
+  /** Longest one image build may take, in seconds; the build is cancelled and reported as timed out. */
+  timeoutSeconds: z.int().positive().default(1800),
+  /**
+   * Memory one build may use, in MiB. BuildKit in Docker Engine 20.10 ignores the build API's limits:
+   * cap all builds together on the engine host (scripts/build-egress-firewall.sh --memory-mib).
+   */
   memoryMiB: z.int().positive().default(4096),
-  /** CPUs one build may use (fractions allowed). */
+  /** CPUs one build may use (fractions allowed); like memoryMiB, capped on the engine host. */
   cpus: z.number().positive().default(2),
+  /** Largest build context (the image folder as sent) in MiB. */
+  maxContextMiB: z.int().positive().default(100),
+  /** Most build output (progress and logs) one build may print, in MiB; the build is cancelled beyond it. */
+  maxOutputMiB: z.int().positive().default(50),
+  /**
+   * Network of RUN steps: `default`, the engine's bridge, which must carry the build firewall
+   * (scripts/build-egress-firewall.sh; Dockyard probes it and builds nothing without it), or `none`.
+   */
+  network: z.enum(['default', 'none']).default('default'),
   /** Where builds may connect; nothing else is reachable from a build. */
   egress: z
     .strictObject({
-      /** Hosts `ADD <url>` may fetch from (`*.` prefix for subdomains). */
-      addHosts: z.array(egressHost).default([]),
-      /** Networks (CIDR) builds may reach, e.g. a package mirror's `10.20.0.0/16`. */
+      /** Hosts `ADD <url>` may fetch from (`*.` prefix for subdomains); never loopback, link-local or private addresses. */
+      addHosts: z.array(egressHost.refine((host) => forbiddenHost(host.replace(/:\d+$/, '')) === undefined, 'must not be a loopback, link-local or private address: the engine fetches ADD sources from its own host')).default([]),
+      /** Networks (CIDR) builds may reach, e.g. a package mirror's `10.20.0.0/16`; applied by the engine host's firewall. */
       cidrs: z.array(z.union([z.cidrv4(), z.cidrv6()], { error: 'must be a CIDR such as "10.20.0.0/16"' })).default([]),
+      /** Image (with bash and timeout) the egress probe runs in; default: the images each build uses. */
+      probeImage: z.string().min(1).optional(),
     })
     .prefault({}),
 });

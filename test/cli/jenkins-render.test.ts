@@ -152,7 +152,6 @@ jenkins:
             remoteFs: "/home/jenkins/agent"
             connector:
               jnlp:
-                jnlpLauncher: {}
                 jenkinsUrl: "http://jenkins.internal:8080/"
                 user: "jenkins"
           - name: "python"
@@ -164,7 +163,6 @@ jenkins:
             remoteFs: "/home/jenkins/agent"
             connector:
               jnlp:
-                jnlpLauncher: {}
                 jenkinsUrl: "http://jenkins.internal:8080/"
                 user: "jenkins"
             instanceCapStr: "5"

@@ -52,10 +52,11 @@ describe('parseOperatorSettings', () => {
           allowInsecureHttp: false,
           auth: { user: 'dockyard', apiTokenEnv: 'JENKINS_API_TOKEN' },
           delivery: { serve: { enabled: true, path: '/jenkins/casc', auth: 'capability' }, writeTo: '/var/jenkins_casc/dockyard' },
+          cloudOwnership: { otherSources: [], takeOver: false },
         },
       },
       grants: [{ repositories: ['example-org/agents', 'example-org/team-*'], registry: 'main', prefix: 'jenkins-agents', adopt: false, jenkins: ['main'] }],
-      build: { timeoutSeconds: 1800, memoryMiB: 4096, cpus: 2, egress: { addHosts: ['github.com'], cidrs: ['10.20.0.0/16'] } },
+      build: { timeoutSeconds: 1800, memoryMiB: 4096, cpus: 2, maxContextMiB: 100, maxOutputMiB: 50, network: 'default', egress: { addHosts: ['github.com'], cidrs: ['10.20.0.0/16'] } },
     });
   });
 

@@ -20,10 +20,13 @@ export class JenkinsAuthError extends UserError {
 export class JenkinsRejectedError extends UserError {
   override name = 'JenkinsRejectedError';
   readonly status: number;
+  /** Line of the YAML the problem is at, when Jenkins said. */
+  readonly line: number | undefined;
 
-  constructor(message: string, status: number) {
+  constructor(message: string, status: number, line?: number) {
     super(message);
     this.status = status;
+    this.line = line;
   }
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { BlobStore } from './blob-store.ts';
 
 /** A build approval for a pull request head from a fork, given by someone with write access. */
 export interface Approval {
@@ -84,12 +85,16 @@ export interface JobRecord {
 
 /**
  * Dockyard's durable state in one SQLite file (node:sqlite): approvals, reusable builds, publish
- * results and the job queue. Every write is a single statement, so a crash leaves it consistent.
+ * results, the job queue and the catalog blobs read from GitHub. Every write is a single statement,
+ * so a crash leaves it consistent.
  */
 export class StateStore {
   readonly #db: DatabaseSync;
+  /** Catalog file contents by git blob sha, so reading a catalog again fetches only what changed. */
+  readonly blobs: BlobStore;
 
-  constructor(file: string) {
+  /** `blobBudget`: bytes of blob content kept (see `defaultBlobBudget`). */
+  constructor(file: string, options: { blobBudget?: number } = {}) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
     this.#db.exec(`
@@ -106,6 +111,7 @@ export class StateStore {
     // State files from before lanes existed: each of their jobs is a lane of its own.
     const jobColumns = this.#db.prepare('PRAGMA table_info(jobs)').all().map((column) => String(column['name']));
     if (!jobColumns.includes('lane')) this.#db.exec('ALTER TABLE jobs ADD COLUMN lane TEXT');
+    this.blobs = new BlobStore(this.#db, options.blobBudget);
   }
 
   approve(approval: Approval): void {
@@ -189,6 +195,35 @@ export class StateStore {
       .run(image.repo, image.image, image.repository, image.digest, image.label, JSON.stringify(image.overrides ?? null), image.commit, new Date().toISOString());
   }
 
+  /** The image published now for one catalog image, if any. */
+  publishedImage(repo: string, image: string): PublishedState | undefined {
+    return this.publishedImages(repo).find((state) => state.image === image);
+  }
+
+  /**
+   * Records the image now published for a catalog image only if the published state still came from
+   * `expected` (undefined: nothing published yet), so a decision taken on what was read is never
+   * written over a state another writer changed since. True when written.
+   */
+  advancePublishedImage(image: PublishedState, expected: string | undefined): boolean {
+    const values = [image.repository, image.digest, image.label, JSON.stringify(image.overrides ?? null), image.commit, new Date().toISOString()];
+    const result =
+      expected === undefined
+        ? this.#db
+            .prepare('INSERT INTO published_images VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo, image) DO NOTHING')
+            .run(image.repo, image.image, ...values)
+        : this.#db
+            .prepare('UPDATE published_images SET repository = ?, digest = ?, label = ?, overrides = ?, commit_sha = ?, at = ? WHERE repo = ? AND image = ? AND commit_sha = ?')
+            .run(...values, image.repo, image.image, expected);
+    return Number(result.changes) > 0;
+  }
+
+  /** Forgets a catalog image the default branch removed, only if its published state came from `expected`. */
+  removePublishedImageIf(repo: string, image: string, expected: string): boolean {
+    const result = this.#db.prepare('DELETE FROM published_images WHERE repo = ? AND image = ? AND commit_sha = ?').run(repo, image, expected);
+    return Number(result.changes) > 0;
+  }
+
   /** Forgets a catalog image the default branch removed. */
   removePublishedImage(repo: string, image: string): void {
     this.#db.prepare('DELETE FROM published_images WHERE repo = ? AND image = ?').run(repo, image);
@@ -226,6 +261,14 @@ export class StateStore {
     const row = this.#db.prepare('SELECT * FROM served_documents WHERE serve_path = ? AND repo = ? AND cloud = ?').get(servePath, repo, cloud);
     if (!row) return undefined;
     return { repo, cloud, servePath, auth: row['auth'] as ServeAuth, yaml: String(row['yaml']) };
+  }
+
+  /** Every document served under `servePath`, of all repositories, by repository and cloud. */
+  servedDocuments(servePath: string): ServedDocument[] {
+    return this.#db
+      .prepare('SELECT * FROM served_documents WHERE serve_path = ? ORDER BY repo, cloud')
+      .all(servePath)
+      .map((row) => ({ repo: String(row['repo']), cloud: String(row['cloud']), servePath, auth: row['auth'] as ServeAuth, yaml: String(row['yaml']) }));
   }
 
   /** The repository's serve credential, made (random, 256 bits each) the first time it is asked for. */

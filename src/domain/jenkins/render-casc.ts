@@ -7,24 +7,25 @@ import { renderEcsCloud } from './render-ecs.ts';
 import { renderKubernetesCloud } from './render-kubernetes.ts';
 
 /**
- * Renders the complete JCasC document for one cloud: `jenkins.clouds` holding that cloud with one agent
- * template per published image. The same input always gives the same bytes (templates sorted by image
- * name, keys in a fixed order, nothing time-dependent), so an unchanged catalog never looks changed.
+ * Renders the complete JCasC document for one cloud of the catalog repository `repo` (`owner/name`):
+ * `jenkins.clouds` holding that cloud with one agent template per published image. The same input always
+ * gives the same bytes (templates sorted by image name, keys in a fixed order, ids derived from names,
+ * nothing time-dependent), so an unchanged catalog never looks changed.
  */
-export function renderCasc(cloud: CloudConfig, images: readonly PublishedImage[], defaults: TemplateDefaults): string {
+export function renderCasc(cloud: CloudConfig, images: readonly PublishedImage[], defaults: TemplateDefaults, repo: string): string {
   // Code-unit order, not localeCompare: the result must not depend on the machine's locale.
   const sorted = [...images].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   sorted.forEach(assertDigestPinned);
-  const document = escapeCascDocument({ jenkins: { clouds: [renderCloud(cloud, sorted, defaults)] } });
+  const document = escapeCascDocument({ jenkins: { clouds: [renderCloud(cloud, sorted, defaults, repo)] } });
   return header(cloud) + stringify(document, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
 }
 
-function renderCloud(cloud: CloudConfig, images: readonly PublishedImage[], defaults: TemplateDefaults): Record<string, unknown> {
+function renderCloud(cloud: CloudConfig, images: readonly PublishedImage[], defaults: TemplateDefaults, repo: string): Record<string, unknown> {
   switch (cloud.kind) {
     case 'ecs':
       return renderEcsCloud(cloud, images, defaults);
     case 'kubernetes':
-      return renderKubernetesCloud(cloud, images, defaults);
+      return renderKubernetesCloud(cloud, images, defaults, repo);
     case 'docker':
       return renderDockerCloud(cloud, images, defaults);
   }

@@ -9,7 +9,7 @@ import { templateSettings } from './template-settings.ts';
 // connector, labelString, instanceCapStr; setters name, remoteFs, retentionStrategy),
 // DockerTemplateBase.java (image, pullCredentialsId, cpuShares, memoryLimit) and
 // io/jenkins/docker/connector/DockerComputerAttachConnector.java / DockerComputerJNLPConnector.java
-// (symbols `attach`, `jnlp`). Layout compared with configuration-as-code-plugin demos/docker/README.md
+// (symbols `attach`, `jnlp`), read at 2fbbdf97. Layout compared with configuration-as-code-plugin demos/docker/README.md
 // and docker-plugin src/test/resources/io/jenkins/docker/client/configuration-as-code_current.yml.
 
 /** Node and container names are `<template name>-<id>`; keep ours short enough for a DNS label. */
@@ -53,6 +53,8 @@ function dockerTemplate(cloud: DockerCloudConfig, image: PublishedImage, default
 
 function connector(cloud: DockerCloudConfig): Record<string, unknown> {
   if (cloud.connector === 'attach') return { attach: { user: cloud.user } };
-  // DockerComputerJNLPConnector's constructor takes the JNLPLauncher; without it provisioning fails.
-  return { jnlp: compactObject({ jnlpLauncher: {}, jenkinsUrl: cloud.jenkinsUrl, user: cloud.user }) };
+  // Since docker-plugin 1.6 (de7a8063, JENKINS-72592) DockerComputerJNLPConnector has a no-argument
+  // @DataBoundConstructor and the setters user, jenkinsUrl, entryPointArgumentsString; `jnlpLauncher`
+  // is no attribute any more, and JCasC rejects it.
+  return { jnlp: compactObject({ jenkinsUrl: cloud.jenkinsUrl, user: cloud.user }) };
 }

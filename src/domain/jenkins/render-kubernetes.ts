@@ -1,12 +1,14 @@
 import type { KubernetesCloudConfig, TemplateDefaults } from '../../config/jenkins-schema.ts';
 import { compactObject } from './compact-object.ts';
+import { podTemplateId } from './pod-template-id.ts';
 import type { PublishedImage } from './published-image.ts';
 import { templateName } from './template-name.ts';
 import { templateSettings } from './template-settings.ts';
 
 // Field names: kubernetes-plugin src/main/java/org/csanchez/jenkins/plugins/kubernetes/KubernetesCloud.java,
-// PodTemplate.java (setName, setLabel, setInstanceCap, setIdleMinutes, setServiceAccount,
-// setImagePullSecrets, setContainers) and ContainerTemplate.java (name, image, workingDir, resource*).
+// PodTemplate.java (@DataBoundConstructor id, since kubernetes-1.27.2 / 2cfefd1a; setName, setLabel,
+// setInstanceCap, setIdleMinutes, setServiceAccount, setImagePullSecrets, setContainers) and
+// ContainerTemplate.java (@DataBoundConstructor name, image; workingDir, resource*), read at a82d78a0.
 // Layout compared with configuration-as-code-plugin demos/kubernetes/README.md and kubernetes-plugin
 // src/test/resources/org/csanchez/jenkins/plugins/kubernetes/casc/configuration-as-code.yaml.
 
@@ -18,6 +20,7 @@ export function renderKubernetesCloud(
   cloud: KubernetesCloudConfig,
   images: readonly PublishedImage[],
   defaults: TemplateDefaults,
+  repo: string,
 ): Record<string, unknown> {
   return {
     kubernetes: compactObject({
@@ -30,14 +33,15 @@ export function renderKubernetesCloud(
       // Only written when on: older plugin versions lack the field, and off is the default anyway.
       webSocket: cloud.webSocket ? true : undefined,
       containerCapStr: cloud.containerCap === undefined ? undefined : String(cloud.containerCap),
-      templates: images.map((image) => podTemplate(cloud, image, defaults)),
+      templates: images.map((image) => podTemplate(cloud, image, defaults, repo)),
     }),
   };
 }
 
-function podTemplate(cloud: KubernetesCloudConfig, image: PublishedImage, defaults: TemplateDefaults): Record<string, unknown> {
+function podTemplate(cloud: KubernetesCloudConfig, image: PublishedImage, defaults: TemplateDefaults, repo: string): Record<string, unknown> {
   const settings = templateSettings(defaults, image);
   return compactObject({
+    id: podTemplateId(repo, cloud.name, image.name),
     name: templateName(image.name, podTemplateNameLength),
     label: image.label,
     instanceCap: settings.instanceCap,

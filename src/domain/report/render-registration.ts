@@ -13,7 +13,7 @@ export interface CloudRegistration {
 
 /** Problems and reasons are Jenkins' (or the client's) messages: the report quotes them as code. */
 export type RegistrationReport =
-  | { status: 'registered'; clouds: CloudRegistration[] }
+  | { status: 'registered'; clouds: CloudRegistration[]; warnings?: string[] }
   | { status: 'rejected'; problems: string[] }
   | { status: 'retrying'; reason: string };
 
@@ -35,7 +35,14 @@ export function renderRegistration(report: RegistrationReport, jenkinsUrl: strin
       return {
         conclusion: 'success',
         title: 'Dockyard: Jenkins agent templates registered',
-        body: [`## ✅ Dockyard registered the agent templates in [Jenkins](${jenkinsUrl})`, '', ...lines].join('\n'),
+        body: [
+          `## ✅ Dockyard registered the agent templates in [Jenkins](${jenkinsUrl})`,
+          '',
+          ...lines,
+          ...(report.warnings !== undefined && report.warnings.length > 0
+            ? ['Jenkins applied the templates with warnings:', '', outsideMessage(report.warnings.slice(0, maxProblems).join('\n'), 8_000), '']
+            : []),
+        ].join('\n'),
       };
     }
     case 'rejected':

@@ -52,11 +52,14 @@ export const fixtureImages: PublishedImage[] = [
     name: 'python',
     label: 'python',
     imageRef: `${registry}/python@sha256:${'b2'.repeat(32)}`,
-    overrides: { cpu: 2048, memory: 6144, memoryReservation: 4096, instanceCap: 5, idleMinutes: 10 },
+    overrides: { cpu: 2048, memory: 6144, memoryReservation: 6144, instanceCap: 5, idleMinutes: 10 },
   },
   { name: 'base', label: 'base', imageRef: `${registry}/base@sha256:${'a1'.repeat(32)}` },
   { name: 'boto3', label: 'boto3 aws', imageRef: `${registry}/boto3@sha256:${'c3'.repeat(32)}` },
 ];
+
+/** The catalog repository the fixture documents belong to (Kubernetes pod template ids derive from it). */
+export const fixtureRepo = 'example-org/jenkins-agents';
 
 /** The fixture cloud of one kind. */
 export function fixtureCloud(kind: CloudConfig['kind']): CloudConfig {
@@ -65,7 +68,12 @@ export function fixtureCloud(kind: CloudConfig['kind']): CloudConfig {
   return cloud;
 }
 
-/** Where the golden file of one kind lives. */
-export function goldenPath(kind: CloudConfig['kind']): URL {
+/** The docker fixture cloud with agents connecting back over the inbound (`jnlp`) connector. */
+export function fixtureJnlpCloud(): CloudConfig {
+  return { ...fixtureCloud('docker'), name: 'docker-inbound', connector: 'jnlp', jenkinsUrl: 'https://jenkins.example.com/' } as CloudConfig;
+}
+
+/** Where a golden file lives: `ecs`, `kubernetes`, `docker` (attach connector) or `docker-jnlp`. */
+export function goldenPath(kind: CloudConfig['kind'] | 'docker-jnlp'): URL {
   return new URL(`golden/${kind}.yaml`, import.meta.url);
 }
