@@ -15,15 +15,15 @@ import { serveCasc } from './server/serve-casc.ts';
 export function createDockyard(services?: Services) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
     if (!services) refuseInsecureStart(app);
-    const { builds, queue, store } = services ?? servicesOrExit(app);
+    const { builds, queue, store, operator } = services ?? servicesOrExit(app);
     options?.addHandler(serveCasc(store));
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
-      onPullRequest(builds),
+      onPullRequest(builds, operator),
     );
-    app.on('check_run.rerequested', onCheckRunRerequested(builds));
+    app.on('check_run.rerequested', onCheckRunRerequested(builds, operator));
     app.on('push', onPush(queue));
-    app.on('issue_comment.created', onBuildCommand(store, builds));
+    app.on('issue_comment.created', onBuildCommand(store, builds, operator));
     queue.kick();
   };
 }

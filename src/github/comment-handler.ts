@@ -1,6 +1,7 @@
 import type { Context } from 'probot';
 import { canApproveBuilds } from '../adapters/github/compare-commits.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
+import type { OperatorSettings } from '../config/operator-schema.ts';
 import { buildCommand, checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
 import { decideApproval, parseBuildCommand } from './build-approval.ts';
 import { pullRequestJob } from './pull-request-job.ts';
@@ -10,7 +11,7 @@ import { pullRequestJob } from './pull-request-job.ts';
  * the repository, approve building the head commit they saw (see `decideApproval`; a later push needs
  * a new approval), then check it again with builds. Anyone else gets a reply saying who can approve.
  */
-export function onBuildCommand(store: StateStore, builds: PullRequestBuildDeps | undefined) {
+export function onBuildCommand(store: StateStore, builds: PullRequestBuildDeps | undefined, operator?: OperatorSettings) {
   return async (context: Context<'issue_comment.created'>): Promise<void> => {
     const { comment, issue, repository } = context.payload;
     const command = parseBuildCommand(comment.body);
@@ -41,6 +42,6 @@ export function onBuildCommand(store: StateStore, builds: PullRequestBuildDeps |
     }
     store.approve({ repo: repository.full_name, pr: issue.number, sha: decision.sha, approvedBy: login });
     context.log.info({ pr: issue.number, sha: pr.head.sha, approvedBy: login }, 'build approved');
-    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, issue.number, pr.head.sha, pr.head.repo?.id), builds);
+    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, issue.number, pr.head.sha, pr.head.repo?.id), builds, operator);
   };
 }

@@ -17,6 +17,7 @@ export function onPush(queue: JobQueue) {
       after,
       committedAt: head?.timestamp ?? new Date().toISOString(),
       htmlUrl: repository.html_url,
+      defaultBranch: repository.default_branch,
       installationId: installation?.id ?? 0,
     };
     const added = queue.enqueue(publishJobKind, `publish:${repository.full_name}:${after}`, job, repository.full_name);

@@ -7,7 +7,7 @@ import { downloadCatalog } from '../adapters/github/download-catalog.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
 import type { ImageFolder } from '../domain/catalog/types.ts';
 import type { CheckOutcome } from '../domain/check/conclude-check.ts';
-import { buildFails, renderBuilds, type BuildState } from '../domain/report/render-builds.ts';
+import { buildFails, type BuildState } from '../domain/report/render-builds.ts';
 import { buildImages } from './build-images.ts';
 import type { BuildPorts } from './build-ports.ts';
 import type { PushAuth } from './publish-ports.ts';
@@ -21,9 +21,11 @@ import { parseConfig } from '../config/parse-config.ts';
 import { configPath, type Config } from '../config/schema.ts';
 import { touchesCatalog } from '../domain/check/changed-images.ts';
 import { commentMarker, renderComment } from '../domain/report/render-comment.ts';
-import { renderCheckOutput } from '../domain/report/render-check-output.ts';
-import { renderConfigError } from '../domain/report/render-config-error.ts';
-import { ConfigError } from '../errors.ts';
+import { renderCheckOutput, renderNoCatalogChange } from '../domain/report/render-check-output.ts';
+import { renderConfigError, renderGrantError } from '../domain/report/render-config-error.ts';
+import type { OperatorRegistry, OperatorSettings } from '../config/operator-schema.ts';
+import { resolveGrants, type PublishTarget } from '../config/resolve-grants.ts';
+import { ConfigError, UserError } from '../errors.ts';
 import { checkCatalog } from './check-catalog.ts';
 import { readHadolintConfig } from './read-hadolint-config.ts';
 
@@ -46,32 +48,46 @@ export interface PullRequestBuildDeps {
   store: StateStore;
   mirrors: readonly Mirror[];
   ports: BuildPorts;
-  /** Credentials for pulling published parents and mirrored upstreams; never given to a build. */
-  registryAuth(): Promise<PushAuth>;
+  /**
+   * Credentials for pulling published parents and mirrored upstreams; never given to a build. For the
+   * operator's registry the repository publishes to, when there are operator settings.
+   */
+  registryAuth(registry?: OperatorRegistry): Promise<PushAuth>;
 }
 
-type LoadedConfig = { kind: 'ok'; config: Config } | { kind: 'missing' } | { kind: 'invalid'; error: ConfigError };
+type LoadedConfig =
+  | { kind: 'ok'; config: Config; text: string }
+  | { kind: 'missing' }
+  | { kind: 'invalid'; error: ConfigError };
 
 /**
  * Checks a pull request: policy and config from the default branch, the catalog from the PR head.
  * Reports through one check run and one sticky comment. Outside failures end the check run with a
  * message instead of leaving it in progress.
+ *
+ * With operator settings, the config's `registry` (an operator registry's name, or its host) is resolved
+ * through the grants exactly as publishing resolves it, so the pull request is judged and built against
+ * the registry its images will be published to, and a config the grants refuse fails here, at its line,
+ * rather than first on the merge.
  */
 export async function checkPullRequest(
   octokit: GitHubClient,
   log: Logger,
   job: PullRequestJob,
   builds?: PullRequestBuildDeps,
+  operator?: OperatorSettings,
 ): Promise<void> {
   const repo = { owner: job.owner, repo: job.repo };
   const loaded = await loadConfig(octokit, repo, job.defaultBranch);
   const changes = await listChangedPaths(octokit, repo, job.number);
   const catalogRoot = loaded.kind === 'ok' ? loaded.config.catalog : 'images';
+  const checkRun = await startCheckRun(octokit, repo, job.headSha);
   if (!touchesCatalog(changes, catalogRoot)) {
+    // A required `Dockyard` check must still complete, at once, on a change it has nothing to say about.
     log.debug({ pr: job.number }, 'pull request does not touch the catalog');
+    await completeCheckRun(octokit, repo, checkRun.id, { conclusion: 'success', ...renderNoCatalogChange(catalogRoot) });
     return;
   }
-  const checkRun = await startCheckRun(octokit, repo, job.headSha);
   try {
     if (loaded.kind === 'missing') {
       await completeCheckRun(octokit, repo, checkRun.id, {
@@ -88,21 +104,35 @@ export async function checkPullRequest(
       await upsertStickyComment(octokit, repo, job.number, commentMarker, report.comment);
       return;
     }
-    const config = loaded.config;
+    let config = loaded.config;
+    let target: PublishTarget | undefined;
+    if (operator) {
+      try {
+        const resolved = resolveGrants(loaded.config, loaded.text, configPath, operator, `${job.owner}/${job.repo}`);
+        config = resolved.config;
+        target = resolved.publish;
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        const report = renderGrantError(error.file, error.issues, job.defaultBranch);
+        await completeCheckRun(octokit, repo, checkRun.id, { conclusion: 'failure', ...report });
+        await upsertStickyComment(octokit, repo, job.number, commentMarker, report.comment);
+        log.info({ pr: job.number, issues: error.issues.length }, 'config not granted by the operator settings');
+        return;
+      }
+    }
     const hadolintConfig = await readHadolintConfig(octokit, repo, job.defaultBranch);
-    const folders = await readCatalogFolders(octokit, repo, job.headSha, config.catalog);
+    const folders = await readCatalogFolders(octokit, repo, job.headSha, config.catalog, builds?.store.blobs);
     // Judge the reading of the frontend the builds will use: the engine's, when there is one.
     const frontend = builds ? await builds.ports.engineFrontend() : undefined;
-    const outcome = await checkCatalog({ config, folders, changes, ...(hadolintConfig ? { hadolintConfig } : {}), ...(frontend ? { frontend } : {}) });
+    const outcome = await checkCatalog({ config, folders, changes, ...(hadolintConfig ? { hadolintConfig } : {}), ...(frontend ? { frontend } : {}), addHosts: operator?.build.egress.addHosts ?? [] });
     if (outcome.lint.status === 'unavailable') log.warn({ pr: job.number, reason: outcome.lint.reason }, 'hadolint unavailable');
-    const state = builds ? await buildPullRequest(octokit, log, job, builds, config, folders, outcome) : ({ kind: 'not-configured' } as const);
+    const state = builds ? await buildPullRequest(octokit, log, job, builds, config, folders, outcome, target) : ({ kind: 'not-configured' } as const);
     const buildFailures = state.kind === 'built' ? state.images.filter(buildFails).length : 0;
-    const context = { sha: job.headSha, checkRunUrl: checkRun.url, buildSection: renderBuilds(state), buildFailures };
+    const context = { sha: job.headSha, checkRunUrl: checkRun.url, repoUrl: job.htmlUrl, builds: state };
     const output = renderCheckOutput(outcome, context);
-    const conclusion = buildFailures > 0 ? 'failure' : outcome.conclusion;
-    await completeCheckRun(octokit, repo, checkRun.id, { ...output, conclusion });
+    await completeCheckRun(octokit, repo, checkRun.id, output);
     await upsertStickyComment(octokit, repo, job.number, commentMarker, renderComment(outcome, context));
-    log.info({ pr: job.number, conclusion, findings: outcome.findings.length, buildFailures }, 'pull request checked');
+    log.info({ pr: job.number, conclusion: output.conclusion, findings: outcome.findings.length, buildFailures }, 'pull request checked');
   } catch (error) {
     log.error({ err: error, pr: job.number }, 'check failed');
     await completeCheckRun(octokit, repo, checkRun.id, {
@@ -123,6 +153,7 @@ async function buildPullRequest(
   config: Config,
   folders: ImageFolder[],
   outcome: CheckOutcome,
+  target: PublishTarget | undefined,
 ): Promise<BuildState> {
   const fullName = `${job.owner}/${job.repo}`;
   const approvedBy = job.trusted ? undefined : deps.store.approvalFor(fullName, job.number, job.headSha);
@@ -131,7 +162,12 @@ async function buildPullRequest(
   const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-pr-'));
   try {
     const repo = { owner: job.owner, repo: job.repo };
-    const auth = await deps.registryAuth();
+    const auth = await deps.registryAuth(target?.registry);
+    if (target && auth.registry !== target.registry.host) {
+      throw new UserError(
+        `The app's AWS credentials reach the registry ${auth.registry}, not ${target.registry.host} (registry "${target.registryName}" in the operator's settings), so published parents cannot be pulled; nothing was built. The operator must fix the registry's region or account, or the app's credentials.`,
+      );
+    }
     const trivyIgnore = await readRepoFile(octokit, repo, '.trivyignore', job.defaultBranch);
     await downloadCatalog(octokit, repo, job.headSha, config.catalog, workspace);
     log.info({ pr: job.number, approvedBy, images: outcome.analysis.affected.size }, 'building pull request');
@@ -161,7 +197,8 @@ async function loadConfig(octokit: GitHubClient, repo: RepoCoordinates, ref: str
   const bytes = await readRepoFile(octokit, repo, configPath, ref);
   if (!bytes) return { kind: 'missing' };
   try {
-    return { kind: 'ok', config: parseConfig(Buffer.from(bytes).toString('utf8'), configPath) };
+    const text = Buffer.from(bytes).toString('utf8');
+    return { kind: 'ok', config: parseConfig(text, configPath), text };
   } catch (error) {
     if (error instanceof ConfigError) return { kind: 'invalid', error };
     throw error;

@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Mirror } from '../adapters/docker/types.ts';
 import { completeCheckRun, startCheckRun } from '../adapters/github/check-run.ts';
-import { listComparedPaths, pullRequestsOfCommit } from '../adapters/github/compare-commits.ts';
+import { BranchHistory, pullRequestsOfCommit } from '../adapters/github/compare-commits.ts';
 import { downloadCatalog } from '../adapters/github/download-catalog.ts';
 import type { GitHubClient } from '../adapters/github/github-client.ts';
 import { readCatalogFolders } from '../adapters/github/read-catalog-folders.ts';
 import { readRepoFile } from '../adapters/github/read-repo-file.ts';
 import { upsertStickyComment } from '../adapters/github/sticky-comment.ts';
-import type { StateStore } from '../adapters/state/state-store.ts';
+import type { PublishedState, StateStore } from '../adapters/state/state-store.ts';
 import type { OperatorSettings } from '../config/operator-schema.ts';
 import { parseConfig } from '../config/parse-config.ts';
 import { resolveGrants, type PublishTarget } from '../config/resolve-grants.ts';
@@ -19,7 +19,7 @@ import { catalogRepository } from '../domain/catalog/catalog-reference.ts';
 import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
 import { concludeCheck } from '../domain/check/conclude-check.ts';
 import { movingTag, publishTags } from '../domain/publish/tag-scheme.ts';
-import { publishCommentMarker, renderPublish, renderPublishStopped, type ImagePublish } from '../domain/report/render-publish.ts';
+import { publishCommentMarker, renderPublish, renderPublishStopped, type ImagePublish, type LatestHeld } from '../domain/report/render-publish.ts';
 import { escapeText, inlineCode, markupText } from '../domain/report/markdown.ts';
 import { ConfigError, isRetryable, OutsideError, UserError } from '../errors.ts';
 import { redact } from '../logging/secrets.ts';
@@ -38,6 +38,8 @@ export interface PublishJob {
   after: string;
   committedAt: string;
   htmlUrl: string;
+  /** The repository's default branch when the push came; jobs recorded before it was kept ask GitHub. */
+  defaultBranch?: string;
 }
 
 export interface PublishDeps {
@@ -54,7 +56,7 @@ export interface PublishDeps {
 
 export interface PublishOutcome {
   images: ImagePublish[];
-  /** True when the set of published images changed (published or removed), so Jenkins must follow. */
+  /** True when the published state changed (an image moved forward or was removed), so Jenkins must follow. */
   registryChanged: boolean;
 }
 
@@ -65,6 +67,13 @@ export const publishCheckName = 'Dockyard publish';
  * Publishes the images a push to the default branch affects: build (or reuse the pull request's
  * identical build), scan-gate, push to ECR, record. Idempotent per (repository, commit, image): a
  * replayed push publishes nothing twice. Throws only on outside failures worth retrying.
+ *
+ * The immutable tags of a commit are always pushed (they are right for that commit whenever it runs),
+ * but `latest` and the published state (which Jenkins renders from) only ever move forward along the
+ * default branch's history: a commit retried after a newer one published leaves them where they are
+ * (see `decideLatest`). Jobs of one repository run one at a time (the queue's lane is the repository),
+ * and each image's decision is taken from the state read right before it is written, with the write
+ * conditional on that state, so the check and the write cannot be separated by another publish.
  */
 export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise<PublishOutcome> {
   const { octokit, log, store } = deps;
@@ -79,12 +88,24 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   const parsed = parseConfig(text, configPath);
   const target = publishTarget(deps.operator, parsed, text, fullName);
   const config = target.kind === 'granted' ? target.config : parsed;
-  const changes = await listComparedPaths(octokit, repo, job.before, job.after);
-  const folders = await readCatalogFolders(octokit, repo, job.after, config.catalog);
-  const analysis = analyzeCatalog(folders, changes, config, { frontend: await deps.build.engineFrontend() });
+  const history = new BranchHistory(octokit, repo, async () => job.defaultBranch ?? (await octokit.rest.repos.get(repo)).data.default_branch);
+  const changes = await history.changedPaths(job.before, job.after);
+  const folders = await readCatalogFolders(octokit, repo, job.after, config.catalog, store.blobs);
+  const analysis = analyzeCatalog(folders, changes, config, { frontend: await deps.build.engineFrontend(), addHosts: deps.operator?.build.egress.addHosts ?? [] });
   // Images the commit removes leave the published state (and so Jenkins) once it is on the default branch.
-  const removed = [...analysis.change.removed].filter((name) => !analysis.catalog.images.has(name));
-  for (const name of removed) store.removePublishedImage(fullName, name);
+  const removed: string[] = [];
+  for (const name of [...analysis.change.removed].filter((image) => !analysis.catalog.images.has(image))) {
+    const published = store.publishedImage(fullName, name);
+    if (!published) continue;
+    // An older commit retried late must not remove an image a newer commit brought back.
+    const decision = await decideLatest(history, published.commit, job.after);
+    if (!decision.move) {
+      log.info({ image: name, commit: job.after, publishedFrom: published.commit, why: decision.why }, 'removed image stays published: this commit is not newer on the default branch than its published state');
+      continue;
+    }
+    if (!store.removePublishedImageIf(fullName, name, published.commit)) throw changedMeanwhile(name);
+    removed.push(name);
+  }
   const planned = analysis.plan.flat();
   const pending = planned.filter((name) => store.publishOf(fullName, job.after, name)?.status !== 'published');
   if (planned.length > 0 && pending.length === 0) {
@@ -101,6 +122,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   }
   const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-publish-'));
   const results: ImagePublish[] = [];
+  let registryChanged = removed.length > 0;
   // Images whose publish failed for an outside reason: the job is retried for them.
   const retry: string[] = [];
   try {
@@ -144,10 +166,41 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     for (const name of planned) {
       const done = store.publishOf(fullName, job.after, name);
       if (done?.status === 'published') {
-        results.push(publishedFromRecord(store, fullName, job.after, name));
+        // Pushed by an earlier attempt of this job; say where `latest` is now if another commit holds it.
+        const result = publishedFromRecord(store, fullName, job.after, name);
+        const published = store.publishedImage(fullName, name);
+        if (published && published.commit !== job.after) {
+          const decision = await decideLatest(history, published.commit, job.after);
+          if (!decision.move) result.latest = { ...(decision.heldBy ? { heldBy: decision.heldBy } : {}), why: decision.why, branch: await history.branch() };
+        }
+        results.push(result);
         continue;
       }
-      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByCheck.get(name));
+      const image = analysis.catalog.images.get(name);
+      const state = (digest: string, repository: string): PublishedState => ({
+        repo: fullName,
+        image: name,
+        repository,
+        digest,
+        label: image?.metadata.label ?? name,
+        ...(image?.metadata.jenkins ? { overrides: image.metadata.jenkins } : {}),
+        commit: job.after,
+      });
+      const forward: MoveForward = async (digest, repository) => {
+        // Read now, under the repository's lane, not when the job started: this is what the write replaces.
+        const published = store.publishedImage(fullName, name);
+        const decision = await decideLatest(history, published?.commit, job.after);
+        if (!decision.move) {
+          log.info({ image: name, commit: job.after, publishedFrom: published?.commit, why: decision.why }, '`latest` and the published state stay: this commit is not newer on the default branch');
+          return { ...(decision.heldBy ? { heldBy: decision.heldBy } : {}), why: decision.why, branch: await history.branch() };
+        }
+        // The state first: if pushing `latest` fails, the retry finds this commit's state and pushes it again,
+        // while an older commit's retry in between finds a newer state and leaves `latest` alone.
+        if (!store.advancePublishedImage(state(digest, repository), published?.commit)) throw changedMeanwhile(name);
+        registryChanged = true;
+        return undefined;
+      };
+      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByCheck.get(name), forward);
       if (retryable) retry.push(name);
       store.recordPublish({
         repo: fullName,
@@ -160,18 +213,6 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
         ...(result.reason ? { error: result.reason } : {}),
       });
       results.push(result);
-      const image = analysis.catalog.images.get(name);
-      if (result.digest && result.repository && image && (result.status === 'published' || result.status === 'already-published')) {
-        store.setPublishedImage({
-          repo: fullName,
-          image: name,
-          repository: result.repository,
-          digest: result.digest,
-          label: image.metadata.label ?? name,
-          ...(image.metadata.jenkins ? { overrides: image.metadata.jenkins } : {}),
-          commit: job.after,
-        });
-      }
       log.info({ image: name, status: result.status, digest: result.digest }, 'image publish result');
     }
   } catch (error) {
@@ -191,7 +232,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     await upsertStickyComment(octokit, repo, number, publishCommentMarker, `${publishCommentMarker}\n${report.body}\n`);
   }
   if (retry.length > 0) throw new OutsideError('ecr', `publishing ${retry.join(', ')} failed for an outside reason; will retry`);
-  return { images: results, registryChanged: true };
+  return { images: results, registryChanged };
 }
 
 async function publishImage(
@@ -203,6 +244,7 @@ async function publishImage(
   tags: string[],
   auth: PushAuth,
   failingCheck: string | undefined,
+  forward: MoveForward,
 ): Promise<{ result: ImagePublish; retryable: boolean }> {
   const blocked = (reason: string) => ({ result: { name, status: 'blocked' as const, reason }, retryable: false });
   if (failingCheck !== undefined) return blocked(`the parent policy or lint fails for this image on the default branch: ${failingCheck}.`);
@@ -227,8 +269,11 @@ async function publishImage(
       digest = pushed.digest;
       if (pushed.outcome === 'pushed') replay = false;
     }
-    await publish.pushMovingTag(imageId, repositoryName, movingTag, auth);
-    return { result: { name, status: replay ? 'already-published' : 'published', repository, tags, digest }, retryable: false };
+    const held = await forward(digest, repository);
+    if (!held) await publish.pushMovingTag(imageId, repositoryName, movingTag, auth);
+    const result: ImagePublish = { name, status: replay ? 'already-published' : 'published', repository, tags, digest };
+    if (held) result.latest = held;
+    return { result, retryable: false };
   } catch (error) {
     return { result: { name, status: 'failed', repository, reason: redact((error as Error).message) }, retryable: isRetryable(error) };
   }
@@ -275,4 +320,41 @@ function notPublishing(target: Exclude<Target, { kind: 'granted' }>): { conclusi
     title: 'Dockyard: not granted to publish there',
     summary: ['Nothing was published: the config asks for what the operator has not granted this repository.', '', ...issues].join('\n'),
   };
+}
+
+/** Why `latest` and the published state stayed where they were for an image. */
+export type LatestDecision = { move: true } | { move: false; heldBy?: string; why: LatestHeld['why'] };
+
+/**
+ * Whether publishing `commit` may move an image's `latest` and published state, which came from
+ * `published` (undefined: nothing published yet). Only forward along the default branch's history, as
+ * GitHub's compare API orders the commits, never by commit dates (the pusher chooses those):
+ * - `commit` must be on the default branch now: one a force-push rewrote away never moves anything;
+ * - `commit` holds `published` (ahead, or the same commit): forward;
+ * - `published` holds `commit` (behind): stay, unless `published` itself is no longer on the branch;
+ * - diverged or unrelated (a force-push rewrote history in between): the branch's current head decides.
+ *   If `published` is no longer on it, `commit` (which is) wins. If both are on it (an old tip merged
+ *   back), the one with fewer commits after it on the branch is the newer; a tie stays.
+ */
+export async function decideLatest(history: BranchHistory, published: string | undefined, commit: string): Promise<LatestDecision> {
+  const here = await history.onBranch(commit);
+  if (!here.on) return { move: false, ...(published ? { heldBy: published } : {}), why: 'off-branch' };
+  if (published === undefined || published === commit) return { move: true };
+  const { order } = await history.compare(published, commit);
+  if (order === 'ahead' || order === 'identical') return { move: true };
+  const there = await history.onBranch(published);
+  if (!there.on) return { move: true };
+  if (order === 'behind' || here.commitsAfter >= there.commitsAfter) return { move: false, heldBy: published, why: 'newer' };
+  return { move: true };
+}
+
+/**
+ * Moves an image's published state to the digest just pushed, if its commit is the newest on the
+ * default branch; returns why not otherwise (and then `latest` is not pushed either).
+ */
+type MoveForward = (digest: string, repository: string) => Promise<LatestHeld | undefined>;
+
+/** Another writer changed the published state between reading and writing it: start the job again. */
+function changedMeanwhile(image: string): OutsideError {
+  return new OutsideError('dockyard', `the published state of ${image} changed while this commit was being published; publishing again`);
 }
