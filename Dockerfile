@@ -60,5 +60,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # tini is PID 1: it forwards SIGTERM to the app and reaps what hadolint and Trivy leave behind.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "node_modules/probot/bin/probot.js", "run"]
-CMD ["./lib/index.js"]
+# lib/start.js, not `probot run`: it gives Probot an Octokit that waits out GitHub's rate limits.
+ENTRYPOINT ["/usr/bin/tini", "--", "node"]
+CMD ["./lib/start.js"]

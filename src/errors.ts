@@ -38,11 +38,21 @@ export class OutsideError extends Error {
   }
 }
 
-/** True for failures that may pass on their own: outside errors, HTTP 429/5xx, dropped connections. */
+/**
+ * True for failures that may pass on their own: outside errors, HTTP 429/5xx, GitHub's rate-limit 403s
+ * (docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api), dropped connections.
+ */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof OutsideError) return true;
   if (typeof error !== 'object' || error === null) return false;
   const { status, code } = error as { status?: unknown; code?: unknown };
-  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
+  if (typeof status === 'number' && (status === 429 || status >= 500 || (status === 403 && isRateLimit(error)))) return true;
   return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'].includes(code);
+}
+
+/** A 403 that is GitHub's rate limit, not a missing permission: it says when to try again. */
+function isRateLimit(error: object): boolean {
+  const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers ?? {};
+  const message = (error as { message?: unknown }).message;
+  return headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || (typeof message === 'string' && /rate limit/i.test(message));
 }

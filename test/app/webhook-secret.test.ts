@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { checkWebhookSecret } from '../../src/config/webhook-secret.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const probotBin = path.join(root, 'node_modules/probot/bin/probot.js');
+const start = path.join(root, 'src/start.ts');
 
-/** Starts the app the way the README does, as a real process, and waits for it to end (or not). */
+/** Starts the app the way the README does (`node src/start.ts`), as a real process, and waits for it to end (or not). */
 async function startApp(env: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), 'dockyard-start-'));
   const key = path.join(dir, 'app.pem');
   writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }));
-  return execa(process.execPath, [probotBin, 'run', './src/index.ts'], {
+  return execa(process.execPath, [start], {
     cwd: root,
     env: { APP_ID: '1', PRIVATE_KEY_PATH: key, PORT: '0', DOCKYARD_STATE_DIR: path.join(dir, 'state'), LOG_LEVEL: 'warn', ...env },
     extendEnv: false,
@@ -45,7 +45,7 @@ describe('the app starts with a real secret', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dockyard-start-'));
     const key = path.join(dir, 'app.pem');
     writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }));
-    const child = execa(process.execPath, [probotBin, 'run', './src/index.ts'], {
+    const child = execa(process.execPath, [start], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

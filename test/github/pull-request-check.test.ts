@@ -2,7 +2,6 @@ import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import pino from 'pino';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { createDockyard } from '../../src/index.ts';
@@ -50,7 +49,6 @@ beforeEach(async () => {
   // Policy and lint only: this app has no Docker engine, as when Dockyard runs without one.
   const store = new StateStore(':memory:');
   await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })) }), { cwd: process.cwd(), addHandler: () => undefined });
-  clearBlobCache();
   unmatched.length = 0;
   github = nock(api);
 });
@@ -112,8 +110,8 @@ describe('pull_request events', () => {
             start_line: 2,
             end_line: 2,
             annotation_level: 'failure',
-            title: 'DY001 (python)',
-            message: `\`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}`,
+            title: 'DY001 (Dockyard error, fails the check) in python',
+            message: `\`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}\n\nhttps://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY001.md`,
           },
         ],
       },
@@ -121,9 +119,13 @@ describe('pull_request events', () => {
     expect(comments).toHaveLength(1);
     const body = comments[0]?.body ?? '';
     expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: 1 finding must be fixed\n')).toBe(true);
-    expect(body).toContain('| **python** (changed) | `ubuntu:22.04` | ❌ not approved | 0 / 0 / 0 | ❌ 1 |');
-    expect(body).toContain(`- ❌ \`images/python/Dockerfile:2\` **DY001** \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed.replace('/<name>;', '/\\<name\\>;')}`);
-    expect(body).toContain('```mermaid\ngraph TD\n  n0["python"]:::changed\n  n1["docker.io/library/ubuntu:22.04"]:::upstream\n  n1 --> n0\n');
+    expect(body).toContain('| python (changed) | `ubuntu:22.04` ❌ not approved | ❌ 1 |');
+    // What to fix comes first, linked to the line at the head commit and to the rule's page.
+    expect(body.split('\n').slice(3, 5)).toEqual([
+      '- **python** (changed)',
+      `  - ❌ [\`images/python/Dockerfile:2\`](https://github.com/Codertocat/Hello-World/blob/${headSha}/images/python/Dockerfile#L2) **[DY001](https://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY001.md)** (Dockyard error) \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed.replace('/<name>;', '/\\<name\\>;')}`,
+    ]);
+    expect(body).toContain('```mermaid\ngraph TD\n  n0["python"]:::failing\n  n1["docker.io/library/ubuntu:22.04 (not approved)"]:::refused\n  n1 -.-> n0\n');
     expect((updates[0] as { output: { summary: string } }).output.summary).toBe(body.replace('<!-- dockyard:report -->\n', ''));
   });
 
@@ -145,14 +147,29 @@ describe('pull_request events', () => {
 
     expect(updates.map((update) => [update.conclusion, update.output.title])).toEqual([['success', 'Dockyard: all checks passed']]);
     expect(edits).toHaveLength(1);
-    expect(edits[0]?.body).toContain('| **python** (changed) | `base` (catalog) | ✅ catalog image | 0 / 0 / 0 | ✅ |');
+    expect(edits[0]?.body).toContain('| python (changed) | `base` ✅ | — |');
   });
 
-  it('says nothing on a pull request that touches neither the catalog nor the config', async () => {
+  it('passes at once, without a comment, a pull request that touches neither the catalog nor the config', async () => {
     mockDefaultBranchFiles(config, 'skip');
     mockPullFiles(github, 2, [{ filename: 'README.md', status: 'modified' }]);
+    mockCheckRunStart();
+    const updates: unknown[] = [];
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
 
     await probot.receive({ id: 'd3', name: 'pull_request', payload: payload('pull_request', 'reopened') } as never);
+
+    // A required `Dockyard` check must not wait forever on a change it has nothing to say about.
+    expect(updates).toEqual([
+      {
+        status: 'completed',
+        conclusion: 'success',
+        output: {
+          title: 'Dockyard: no catalog change',
+          summary: 'This pull request changes nothing under `images/`, nor `.github/dockyard.yml` or the hadolint settings, so there is nothing for Dockyard to check or build.',
+        },
+      },
+    ]);
   });
 
   it('sends annotations in batches of 50: the first with the completion, the rest in updates', async () => {
@@ -176,7 +193,7 @@ describe('pull_request events', () => {
     expect(updates.flatMap((update) => update.output.annotations.map((annotation) => annotation.start_line))).toEqual(
       Array.from({ length: 60 }, (_, index) => index + 4),
     );
-    expect(updates[1]?.output.annotations[0]?.title).toBe('DL4000 (python)');
+    expect(updates[1]?.output.annotations[0]?.title).toBe('DL4000 (hadolint error, fails the check) in python');
   });
 
   it('reports an invalid config on the default branch with its file, field and line', async () => {
@@ -266,8 +283,8 @@ describe('pull_request events', () => {
 
     expect(updates[0]?.conclusion).toBe('failure');
     expect(updates[0]?.output.annotations.map((annotation) => [annotation.path, annotation.title])).toEqual([
-      ['images/empty', 'DY017 (empty)'],
-      ['images/linked/Dockerfile', 'DY018 (linked)'],
+      ['images/empty', 'DY017 (Dockyard error, fails the check) in empty'],
+      ['images/linked/Dockerfile', 'DY018 (Dockyard error, fails the check) in linked'],
     ]);
   });
 });

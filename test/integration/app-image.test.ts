@@ -68,7 +68,7 @@ describe("the app's container image", () => {
 
     const processes = await docker('top', container, '-eo', 'pid,uid,args');
     const rows = processes.stdout.trim().split('\n').slice(1);
-    expect(rows.some((row) => row.includes('probot.js run ./lib/index.js')), processes.stdout).toBe(true);
+    expect(rows.some((row) => row.includes('node ./lib/start.js')), processes.stdout).toBe(true);
     expect(rows.map((row) => row.trim().split(/\s+/)[1]), processes.stdout).toEqual(rows.map(() => '10001'));
 
     const port = (await docker('port', container, '3000/tcp')).stdout.trim().split(':').at(-1);

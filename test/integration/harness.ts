@@ -21,7 +21,6 @@ import * as tar from 'tar';
 import { readAppEnv } from '../../src/config/app-env.ts';
 import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
 import { wireServices, type Services } from '../../src/app/services.ts';
-import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { createDockyard } from '../../src/index.ts';
 import type { JobQueueOptions } from '../../src/jobs/job-queue.ts';
 import { ecrError, mockEcr } from '../adapters/ecr/ecr-mock.ts';
@@ -150,7 +149,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (request.hostname === 'api.github.com') unmatched.push(`${request.method} ${request.path}`);
   };
   nock.emitter.on('no match', onNoMatch);
-  clearBlobCache();
   return {
     probot,
     services,
@@ -266,13 +264,37 @@ export function contents(text: string) {
 /** The `before` of a push that creates the branch. */
 export const zero = '0'.repeat(40);
 
+/** GitHub's compare answer (`GET /repos/{owner}/{repo}/compare/{base}...{head}`): how head relates to base. */
+export function compareAnswer(status: 'ahead' | 'behind' | 'identical' | 'diverged', aheadBy: number, behindBy: number, files: { filename: string; status: string }[] = []) {
+  return { status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, files };
+}
+
+/** The history questions one publish asks besides its own push's comparison, which always answers `ahead`. */
+export interface PublishHistory {
+  /**
+   * Whether an image's `latest` is about to be decided, which asks where the commit stands on the default
+   * branch (`master`, the head here unless `branch` says otherwise). False when nothing reaches a push.
+   */
+  decides?: boolean;
+  /** The commit's place on the branch: `identical` (it is the head) unless given. */
+  branch?: ReturnType<typeof compareAnswer>;
+  /** Further comparisons, by `base...head`: a published state from a commit other than the push's `before`. */
+  compare?: Record<string, ReturnType<typeof compareAnswer>>;
+}
+
 /** Mocks every GitHub request of publishing one commit and returns what the test asserts on. */
-export async function mockPublishRequests(h: Harness, repo: FakeRepository, before: string, files: { filename: string; status: string }[] | 'none') {
-  // Each phase asserts its own requests: forget blobs read before, as a fresh app would.
-  clearBlobCache();
+export async function mockPublishRequests(h: Harness, repo: FakeRepository, before: string, files: { filename: string; status: string }[] | 'none', history: PublishHistory = {}) {
+  // Each phase asserts its own requests: forget the blobs read before, so every one is read again.
+  h.services.store.blobs.forgetBlobs();
   if (before === zero) mockInstallationToken(h.github);
   h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
-  if (files !== 'none') h.github.get(`${repoPath}/compare/${before}...${repo.sha}`).query({ per_page: 100 }).reply(200, { files });
+  if (files !== 'none') h.github.get(`${repoPath}/compare/${before}...${repo.sha}`).query({ per_page: 100 }).reply(200, compareAnswer('ahead', 1, 0, files));
+  if (history.decides ?? true) {
+    h.github.get(`${repoPath}/compare/${repo.sha}...master`).query({ per_page: 100 }).reply(200, history.branch ?? compareAnswer('identical', 0, 0));
+  }
+  for (const [basehead, answer] of Object.entries(history.compare ?? {})) {
+    h.github.get(`${repoPath}/compare/${basehead}`).query({ per_page: 100 }).reply(200, answer);
+  }
   repo.mockCatalog(h.github);
   const checkRuns: unknown[] = [];
   h.github.post(`${repoPath}/check-runs`, capture(checkRuns)).reply(201, { id: 77, html_url: 'https://github.com/Codertocat/Hello-World/runs/77' });

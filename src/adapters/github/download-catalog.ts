@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
+import { downloadTarball, repositoryPath } from './download-tarball.ts';
 import type { GitHubClient, RepoCoordinates } from './github-client.ts';
 
 /**
@@ -16,18 +16,17 @@ export async function downloadCatalog(
   catalogRoot: string,
   target: string,
 ): Promise<void> {
-  const response = await octokit.rest.repos.downloadTarballArchive({ ...repo, ref: commitSha });
-  const bytes = Buffer.from(response.data as ArrayBuffer);
+  const archive = await downloadTarball(octokit, repo, commitSha);
   await mkdir(target, { recursive: true });
   const prefix = `${catalogRoot}/`;
   await pipeline(
-    Readable.from([bytes]),
+    archive,
     tar.x({
       cwd: target,
       strip: 1,
-      // The archive's top folder is `<owner>-<repo>-<sha>/`; keep only the catalog below it.
+      // Keep only the catalog below the archive's top folder.
       filter: (entryPath, entry) => {
-        const inside = entryPath.split('/').slice(1).join('/').replace(/\/$/, '');
+        const inside = repositoryPath(entryPath);
         if (!inside.startsWith(prefix) && inside !== catalogRoot) return false;
         // A catalog or image folder that is a link is a finding, never built: unpacked, it would
         // point the build outside the workspace.

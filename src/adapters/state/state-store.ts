@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import { BlobStore } from './blob-store.ts';
 
 /** A build approval for a pull request head from a fork, given by someone with write access. */
@@ -83,6 +83,35 @@ export interface JobRecord {
   lastError?: string;
 }
 
+/** `next_run_at` of a job the queue gave up on: never due again until someone resets it. */
+export const neverDue = Number.MAX_SAFE_INTEGER;
+
+/** Where a job stands: waiting for its first run, waiting to retry, given up, or finished. */
+export type JobState = 'pending' | 'retrying' | 'gave-up' | 'done';
+
+/** A recorded job as an operator sees it. */
+export interface JobSummary extends JobRecord {
+  state: JobState;
+}
+
+/** A catalog image moved back to a tag it was published under before, and by whom. */
+export interface RollbackRecord {
+  repo: string;
+  image: string;
+  /** The tag rolled back to, and the digest it holds. */
+  tag: string;
+  digest: string;
+  /** The commit whose publish pushed `tag`. */
+  commit: string;
+  /** What was published before the rollback. */
+  fromDigest: string;
+  fromCommit: string;
+  requestedBy: string;
+  /** The job that did it: a retried job records once. */
+  jobKey: string;
+  at?: string;
+}
+
 /**
  * Dockyard's durable state in one SQLite file (node:sqlite): approvals, reusable builds, publish
  * results, the job queue and the catalog blobs read from GitHub. Every write is a single statement,
@@ -107,6 +136,7 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS served_documents (repo TEXT, cloud TEXT, serve_path TEXT, auth TEXT, yaml TEXT, at TEXT, PRIMARY KEY (repo, cloud));
       CREATE TABLE IF NOT EXISTS serve_credentials (repo TEXT PRIMARY KEY, capability TEXT, token TEXT, at TEXT);
       CREATE TABLE IF NOT EXISTS jobs (key TEXT PRIMARY KEY, kind TEXT, payload TEXT, attempts INTEGER, next_run_at INTEGER, last_error TEXT, done INTEGER DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS rollbacks (job_key TEXT PRIMARY KEY, repo TEXT, image TEXT, tag TEXT, digest TEXT, commit_sha TEXT, from_digest TEXT, from_commit TEXT, requested_by TEXT, at TEXT);
     `);
     // State files from before lanes existed: each of their jobs is a lane of its own.
     const jobColumns = this.#db.prepare('PRAGMA table_info(jobs)').all().map((column) => String(column['name']));
@@ -186,6 +216,47 @@ export class StateStore {
     if (row['digest'] !== null) record.digest = String(row['digest']);
     if (row['error'] !== null) record.error = String(row['error']);
     return record;
+  }
+
+  /** The images a commit published or failed to publish, by name. */
+  publishesOf(repo: string, commit: string): PublishRecord[] {
+    return this.#db
+      .prepare('SELECT image FROM publishes WHERE repo = ? AND commit_sha = ? ORDER BY image')
+      .all(repo, commit)
+      .flatMap((row) => this.publishOf(repo, commit, String(row['image'])) ?? []);
+  }
+
+  /** The publish of this catalog that pushed `tag` of an image, if any did. */
+  publishedTag(repo: string, image: string, tag: string): PublishRecord | undefined {
+    const rows = this.#db.prepare("SELECT commit_sha, tags FROM publishes WHERE repo = ? AND image = ? AND status = 'published' AND tags IS NOT NULL").all(repo, image);
+    const row = rows.find((candidate) => (JSON.parse(String(candidate['tags'])) as string[]).includes(tag));
+    return row ? this.publishOf(repo, String(row['commit_sha']), image) : undefined;
+  }
+
+  /** Records a rollback once per job. */
+  recordRollback(record: RollbackRecord): void {
+    this.#db
+      .prepare('INSERT OR IGNORE INTO rollbacks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(record.jobKey, record.repo, record.image, record.tag, record.digest, record.commit, record.fromDigest, record.fromCommit, record.requestedBy, new Date().toISOString());
+  }
+
+  /** A repository's rollbacks, oldest first. */
+  rollbacks(repo: string): RollbackRecord[] {
+    return this.#db
+      .prepare('SELECT * FROM rollbacks WHERE repo = ? ORDER BY at, rowid')
+      .all(repo)
+      .map((row) => ({
+        repo,
+        image: String(row['image']),
+        tag: String(row['tag']),
+        digest: String(row['digest']),
+        commit: String(row['commit_sha']),
+        fromDigest: String(row['from_digest']),
+        fromCommit: String(row['from_commit']),
+        requestedBy: String(row['requested_by']),
+        jobKey: String(row['job_key']),
+        at: String(row['at']),
+      }));
   }
 
   /** Records the image now published for a catalog image of the default branch. */
@@ -298,18 +369,43 @@ export class StateStore {
     return this.#db
       .prepare('SELECT * FROM jobs WHERE done = 0 AND next_run_at <= ? ORDER BY rowid')
       .all(now)
-      .map((row) => {
-        const job: JobRecord = {
-          key: String(row['key']),
-          kind: String(row['kind']),
-          lane: row['lane'] === null ? String(row['key']) : String(row['lane']),
-          payload: JSON.parse(String(row['payload'])),
-          attempts: Number(row['attempts']),
-          nextRunAt: Number(row['next_run_at']),
-        };
-        if (row['last_error'] !== null) job.lastError = String(row['last_error']);
-        return job;
-      });
+      .map((row) => jobRecord(row));
+  }
+
+  /** One job, whatever its state. */
+  job(key: string): JobSummary | undefined {
+    const row = this.#db.prepare('SELECT * FROM jobs WHERE key = ?').get(key);
+    return row ? jobSummary(row) : undefined;
+  }
+
+  /** Every job in the order recorded; with `failed`, only those that failed and are not done (retrying or given up). */
+  jobs(filter: { failed?: boolean } = {}): JobSummary[] {
+    const where = filter.failed ? 'WHERE done = 0 AND last_error IS NOT NULL AND attempts > 0' : '';
+    return this.#db.prepare(`SELECT * FROM jobs ${where} ORDER BY rowid`).all().map((row) => jobSummary(row));
+  }
+
+  /** How many jobs not done there are of each kind and state. */
+  jobCounts(): { kind: string; state: Exclude<JobState, 'done'>; count: number }[] {
+    return this.#db
+      .prepare(
+        `SELECT kind, CASE WHEN next_run_at >= ${neverDue} THEN 'gave-up' WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END AS state, COUNT(*) AS count FROM jobs WHERE done = 0 GROUP BY kind, state ORDER BY kind, state`,
+      )
+      .all()
+      .map((row) => ({ kind: String(row['kind']), state: row['state'] as Exclude<JobState, 'done'>, count: Number(row['count']) }));
+  }
+
+  /**
+   * Makes a job due at `now` again with a fresh count of attempts: one given up, waiting to retry or
+   * done. Its last error stays until it runs. False when there is no such job.
+   */
+  resetJob(key: string, now: number): boolean {
+    const result = this.#db.prepare('UPDATE jobs SET attempts = 0, next_run_at = ?, done = 0 WHERE key = ?').run(now, key);
+    return Number(result.changes) > 0;
+  }
+
+  /** Throws unless the state can be read; what readiness checks. */
+  assertReadable(): void {
+    this.#db.prepare('SELECT COUNT(*) FROM jobs').get();
   }
 
   /** The earliest time a pending job is due, if any is pending. */
@@ -329,6 +425,25 @@ export class StateStore {
   close(): void {
     this.#db.close();
   }
+}
+
+function jobRecord(row: Record<string, SQLOutputValue>): JobRecord {
+  const job: JobRecord = {
+    key: String(row['key']),
+    kind: String(row['kind']),
+    lane: row['lane'] === null ? String(row['key']) : String(row['lane']),
+    payload: JSON.parse(String(row['payload'])),
+    attempts: Number(row['attempts']),
+    nextRunAt: Number(row['next_run_at']),
+  };
+  if (row['last_error'] !== null) job.lastError = String(row['last_error']);
+  return job;
+}
+
+function jobSummary(row: Record<string, SQLOutputValue>): JobSummary {
+  const job = jobRecord(row);
+  const state: JobState = row['done'] === 1 ? 'done' : job.nextRunAt >= neverDue ? 'gave-up' : job.attempts > 0 ? 'retrying' : 'pending';
+  return { ...job, state };
 }
 
 /** 32 random bytes, URL-safe: fits a path segment and a header. */
