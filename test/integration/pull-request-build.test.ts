@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearBlobCache } from '../../src/adapters/github/read-catalog-folders.ts';
 import { mockComments, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
 import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
 import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, startHarness, testConfig, type Harness } from './harness.ts';
@@ -28,7 +27,7 @@ type PullRequestPayload = Record<string, unknown> & { pull_request: { head: { re
 
 /** Mocks the policy-and-lint part of a pull request check, which every scenario starts with. */
 function mockCheckStart(h: Harness, repo: FakeRepository) {
-  clearBlobCache();
+  h.services.store.blobs.forgetBlobs();
   if (!tokenMocked) mockInstallationToken(h.github);
   tokenMocked = true;
   h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
