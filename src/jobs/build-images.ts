@@ -180,6 +180,7 @@ async function buildOne(
         ...(parentImage ? { parentImage } : {}),
       }),
       mirrors: run.mirrors,
+      frontend: model.frontend,
       expectedImages: expectedImages(model, run.config, runRegistry, run.mirrors),
       credentials: run.credentials,
       ...(run.signal ? { signal: run.signal } : {}),
@@ -209,7 +210,7 @@ async function buildOne(
     if (run.compareWithPublished) {
       const publishedId = await run.ports.pullImage(`${catalogRepository(run.config, name)}:${movingTag}`, run.credentials);
       if (publishedId && publishedId !== imageId) {
-        const publishedScan = await run.ports.scanImage({ image: publishedId, ignoreUnfixed: run.config.scan.ignoreUnfixed });
+        const publishedScan = await run.ports.scanImage({ image: publishedId, ignoreUnfixed: run.config.scan.ignoreUnfixed, ...(run.trivyIgnore === undefined ? {} : { ignoreFile: run.trivyIgnore }) });
         if (publishedScan.status === 'ok') outcome.published = publishedScan.vulnerabilities;
       }
     }
@@ -232,7 +233,7 @@ export function expectedImages(
 ): string[] {
   const images = new Set<string>();
   const add = (text: string) => {
-    const name = buildkitImageName(mirrorReference(text, mirrors) ?? text);
+    const name = buildkitImageName(mirrorReference(text, mirrors, model.frontend) ?? text);
     if (name !== undefined) images.add(name);
   };
   for (const { source } of [...model.stages, ...model.uses]) {

@@ -55,7 +55,7 @@ describe('dockyard check', () => {
     const result = await run('-C', dir, 'check');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      'images/python/Dockerfile:6: error DY001: `docker.io/library/ubuntu:22.04` is not an approved parent. Allowed: a catalog image as `FROM ${REGISTRY}/jenkins-agents/<name>` (123456789012.dkr.ecr.eu-west-1.amazonaws.com/jenkins-agents/<name>; images: `base`, `boto3`, `python`), or an approved upstream: `docker.io/jenkins/inbound-agent` (digest pin required).\n',
+      'images/python/Dockerfile:6: fails DY001 (Dockyard error): `docker.io/library/ubuntu:22.04` is not an approved parent. Allowed: a catalog image as `FROM ${REGISTRY}/jenkins-agents/<name>` (123456789012.dkr.ecr.eu-west-1.amazonaws.com/jenkins-agents/<name>; images: `base`, `boto3`, `python`), or an approved upstream: `docker.io/jenkins/inbound-agent` (digest pin required).\n',
     );
     expect(result.stdout).toMatch(/1 finding must be fixed\.\n$/);
   });
@@ -86,7 +86,7 @@ describe('dockyard check', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace(/^FROM .*$/m, 'FROM ubuntu:22.04'));
     const result = await run('-C', dir, 'check', '--base', 'main');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('images/python/Dockerfile:6: error DY001');
+    expect(result.stdout).toContain('images/python/Dockerfile:6: fails DY001 (Dockyard error)');
     expect(result.stdout).toContain('Dockyard: checked 2 images (boto3, python): 1 finding must be fixed.');
 
     // Loosening the policy in the working tree must not change the verdict: the config comes from the base.
@@ -94,7 +94,7 @@ describe('dockyard check', () => {
     await writeFile(configFile, (await readFile(configFile, 'utf8')).replace('docker.io/jenkins/inbound-agent', '**'));
     const loosened = await run('-C', dir, 'check', '--base', 'main');
     expect(loosened.code).toBe(1);
-    expect(loosened.stdout).toContain('images/python/Dockerfile:6: error DY001');
+    expect(loosened.stdout).toContain('images/python/Dockerfile:6: fails DY001 (Dockyard error)');
   });
 
   it('refuses a # syntax frontend the config does not approve (DY007), and passes one it approves, pinned', async () => {
@@ -105,7 +105,7 @@ describe('dockyard check', () => {
     const refused = await run('-C', dir, 'check');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain(
-      "images/python/Dockerfile:1: error DY007: `# syntax=docker/dockerfile:1` hands the build, with its registry credentials, to `docker.io/docker/dockerfile:1`, which is not an approved frontend. No frontends are approved (`parents.frontends` in .github/dockyard.yml): remove the `# syntax` line to build with the engine's built-in frontend.\n",
+      "images/python/Dockerfile:1: fails DY007 (Dockyard error): `# syntax=docker/dockerfile:1` hands the build, with its registry credentials, to `docker.io/docker/dockerfile:1`, which is not an approved frontend. No frontends are approved (`parents.frontends` in .github/dockyard.yml): remove the `# syntax` line to build with the engine's built-in frontend.\n",
     );
 
     const digest = `sha256:${'c5'.repeat(32)}`;
@@ -138,7 +138,7 @@ describe('dockyard check', () => {
       code: 2,
       stdout: '',
       stderr:
-        'dockyard: Invalid config in .github/dockyard.yml: (file) (line 2): unknown field "parent"; check the spelling against the README\n',
+        'dockyard: Invalid config in .github/dockyard.yml: (file) (line 2): unknown field "parent"; did you mean "parents"?\n',
     });
   });
 

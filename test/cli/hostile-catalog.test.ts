@@ -46,7 +46,7 @@ describe('dockyard check on image folders', () => {
     await mkdir(path.join(dir, 'images/Bad_Name'));
     await writeFile(path.join(dir, 'images/Bad_Name/Dockerfile'), 'FROM scratch\n');
     const message =
-      'images/Bad_Name:1: error DY016: `Bad_Name` cannot name an image: image folders must be lower-case letters, digits and . _ - (a valid ECR repository name). Rename the folder.\n';
+      'images/Bad_Name:1: fails DY016 (Dockyard error): `Bad_Name` cannot name an image: image folders must be lower-case letters, digits and . _ - (a valid ECR repository name). Rename the folder.\n';
 
     const full = await expectFailure(['-C', dir, 'check'], 1);
     expect(full.stdout).toContain(message);
@@ -66,9 +66,9 @@ describe('dockyard check on image folders', () => {
 
     const result = await expectFailure(['-C', dir, 'check'], 1);
     expect(result.stdout).toContain(
-      `images/evil:1: error DY018: \`images/evil\` is a symlink (to \`${outside}\`), not a folder. Dockyard reads only what is committed in the catalog and never follows a link out of it: replace the link with a folder holding the image's Dockerfile, or remove it.\n`,
+      `images/evil:1: fails DY018 (Dockyard error): \`images/evil\` is a symlink (to \`${outside}\`), not a folder. Dockyard reads only what is committed in the catalog and never follows a link out of it: replace the link with a folder holding the image's Dockerfile, or remove it.\n`,
     );
-    expect(result.stdout).toContain('images/other:1: error DY018: `images/other` is a symlink (to `../../other`), not a folder.');
+    expect(result.stdout).toContain('images/other:1: fails DY018 (Dockyard error): `images/other` is a symlink (to `../../other`), not a folder.');
     expect(result.stdout).not.toContain('ubuntu');
     expect(result.stdout).not.toContain('image.yml');
     expect(result.stdout).toMatch(/2 findings must be fixed\.\n$/);
@@ -81,7 +81,7 @@ describe('dockyard check on image folders', () => {
     await git(dir, 'add', '.');
 
     const result = await expectFailure(['-C', dir, 'check', '--base', 'main'], 1);
-    expect(result.stdout).toContain('images/evil:1: error DY018: `images/evil` is a symlink (to `/etc`), not a folder.');
+    expect(result.stdout).toContain('images/evil:1: fails DY018 (Dockyard error): `images/evil` is a symlink (to `/etc`), not a folder.');
   });
 
   it('judges an oversized Dockerfile and image.yml by their size, without reading them', async () => {
@@ -91,10 +91,10 @@ describe('dockyard check on image folders', () => {
 
     const result = await expectFailure(['-C', dir, 'check'], 1);
     expect(result.stdout).toContain(
-      'images/python/Dockerfile:1: error DY010: This Dockerfile is 1.0 MiB; Dockyard reads Dockerfiles up to 1 MiB. Move generated content into files the build copies.\n',
+      'images/python/Dockerfile:1: fails DY010 (Dockyard error): This Dockerfile is 1.0 MiB; Dockyard reads Dockerfiles up to 1 MiB. Move generated content into files the build copies.\n',
     );
     expect(result.stdout).toContain(
-      'images/boto3/image.yml:1: error DY019: `images/boto3/image.yml` is 98 KiB, over the 64 KiB Dockyard reads of an image.yml: keep it to the description, label, owners and jenkins settings.\n',
+      'images/boto3/image.yml:1: fails DY019 (Dockyard error): `images/boto3/image.yml` is 98 KiB, over the 64 KiB Dockyard reads of an image.yml: keep it to the description, label, owners and jenkins settings.\n',
     );
   });
 
@@ -106,7 +106,7 @@ describe('dockyard check on image folders', () => {
     const result = await expectFailure(['-C', dir, 'check'], 1);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.stdout).toContain(
-      'images/boto3/image.yml:2: error DY019: `images/boto3/image.yml`: its aliases (`*a`) expand to more than Dockyard reads (a YAML resource-exhaustion pattern); write the values out instead.\n',
+      'images/boto3/image.yml:2: fails DY019 (Dockyard error): `images/boto3/image.yml`: its aliases (`*a`) expand to more than Dockyard reads (a YAML resource-exhaustion pattern); write the values out instead.\n',
     );
   });
 });
@@ -126,9 +126,9 @@ describe('dockyard check on labels (DY008)', () => {
 
     const result = await expectFailure(['-C', dir, 'check', '--base', 'main'], 1);
     expect(result.stdout).toContain(
-      'images/py3/image.yml:2: error DY008: `py3` offers the Jenkins label `python`, which `python` also offers (images/python/image.yml:2): a job asking for `python` could get either agent. Give `py3` a label of its own: set `label:` in images/py3/image.yml.\n',
+      'images/py3/image.yml:2: fails DY008 (Dockyard error): `py3` offers the Jenkins label `python`, which `python` also offers (images/python/image.yml:2): a job asking for `python` could get either agent. Give `py3` a label of its own: set `label:` in images/py3/image.yml.\n',
     );
-    expect(result.stdout).not.toContain('images/python/image.yml:2: error DY008');
+    expect(result.stdout).not.toContain('images/python/image.yml:2: fails DY008 (Dockyard error)');
     expect(result.stdout).toMatch(/1 finding must be fixed\.\n$/);
   });
 
@@ -139,10 +139,10 @@ describe('dockyard check on labels (DY008)', () => {
 
     const result = await expectFailure(['-C', dir, 'check'], 1);
     expect(result.stdout).toContain(
-      'images/tools/image.yml:1: error DY008: `tools` offers the Jenkins label `base`, which `base` also offers (its default label, the image name): a job asking for `base` could get either agent.',
+      'images/tools/image.yml:1: fails DY008 (Dockyard error): `tools` offers the Jenkins label `base`, which `base` also offers (its default label, the image name): a job asking for `base` could get either agent.',
     );
     expect(result.stdout).toContain(
-      'images/base/Dockerfile:1: error DY008: `base` offers the Jenkins label `base` (its default label, the image name), which `tools` also offers (images/tools/image.yml:1)',
+      'images/base/Dockerfile:1: fails DY008 (Dockyard error): `base` offers the Jenkins label `base` (its default label, the image name), which `tools` also offers (images/tools/image.yml:1)',
     );
   });
 });

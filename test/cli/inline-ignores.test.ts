@@ -50,12 +50,12 @@ async function check(dir: string): Promise<{ code: number; stdout: string; stder
 }
 
 const dl3008 =
-  'images/app/Dockerfile:3: error DL3008: Pin versions in apt get install. Instead of `apt-get install <package>` ' +
+  'images/app/Dockerfile:3: fails DL3008 (hadolint warning): Pin versions in apt get install. Instead of `apt-get install <package>` ' +
   'use `apt-get install <package>=<version>` (https://github.com/hadolint/hadolint/wiki/DL3008)';
 
 function notHonoured(pragma: string): string {
   return (
-    `images/app/Dockerfile:2: warning DY009: \`${pragma}\` is not honoured: inline lint ignores are off for this ` +
+    `images/app/Dockerfile:2: note DY009 (Dockyard warning): \`${pragma}\` is not honoured: inline lint ignores are off for this ` +
     'repository (lint.allowInlineIgnores in .github/dockyard.yml on the default branch). Fix the finding, or ask a ' +
     'maintainer to waive the rule in .hadolint.yaml.'
   );
@@ -100,7 +100,7 @@ describe('dockyard check and inline hadolint ignores', () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        'images/app/Dockerfile:2: notice DY009: `# hadolint ignore=DL3008` waives DL3008 for the instruction on the next ' +
+        'images/app/Dockerfile:2: note DY009 (Dockyard notice): `# hadolint ignore=DL3008` waives DL3008 for the instruction on the next ' +
         'line: inline lint ignores are allowed for this repository (lint.allowInlineIgnores in .github/dockyard.yml on ' +
         'the default branch).\nDockyard: checked 1 image (app): passed with 1 note.\n',
       stderr: '',

@@ -86,7 +86,7 @@ describe('parseConfig', () => {
     const error = configError(yaml(`registry: ${registry}`, 'lint:', '  allowInlineIgnores: "yes"'));
 
     expect(error.issues).toEqual([
-      { field: 'lint.allowInlineIgnores', line: 3, message: 'Invalid input: expected boolean, received string' },
+      { field: 'lint.allowInlineIgnores', line: 3, message: 'must be a boolean, not "yes"' },
     ]);
   });
 
@@ -124,8 +124,8 @@ describe('parseConfig', () => {
     );
 
     expect(error.issues).toEqual([
-      { field: 'parents.frontends.0.readsAs', line: 4, message: 'Invalid option: expected one of "buildkit-0.8"|"buildkit-0.34"' },
-      { field: 'parents.frontends.1.readsAs', line: 6, message: 'Invalid option: expected one of "buildkit-0.8"|"buildkit-0.34"' },
+      { field: 'parents.frontends.0.readsAs', line: 4, message: 'is required: one of "buildkit-0.8", "buildkit-0.34"' },
+      { field: 'parents.frontends.1.readsAs', line: 6, message: 'must be one of "buildkit-0.8", "buildkit-0.34"; found "buildkit-1.0"' },
     ]);
   });
 
@@ -142,7 +142,7 @@ describe('parseConfig', () => {
     );
 
     expect(error.issues).toEqual([
-      { field: 'parents.frontends.0', line: 6, message: 'unknown field "requireDigest"; check the spelling against the README' },
+      { field: 'parents.frontends.0', line: 6, message: 'unknown field "requireDigest"; the fields here are "pattern", "readsAs"' },
     ]);
   });
 
@@ -152,11 +152,11 @@ describe('parseConfig', () => {
     expect(error).toBeInstanceOf(UserError);
     expect(error.name).toBe('ConfigError');
     expect(error.file).toBe(file);
-    expect(error.message).toBe(`Invalid config in ${file}: registry (line 1): Invalid input: expected string, received undefined`);
+    expect(error.message).toBe(`Invalid config in ${file}: registry (line 1): is required: add it, as a string`);
   });
 
   it('reports an empty file as missing the registry', () => {
-    expect(configError('').issues).toEqual([{ field: 'registry', line: 1, message: 'Invalid input: expected string, received undefined' }]);
+    expect(configError('').issues).toEqual([{ field: 'registry', line: 1, message: 'is required: add it, as a string' }]);
   });
 
   it('reports invalid YAML with its line and the first line of the parser message', () => {
@@ -177,9 +177,9 @@ describe('parseConfig', () => {
   it('reports an unknown top-level field by name, at its line', () => {
     const error = configError(yaml('# policy', `registry: ${registry}`, 'prefix: jenkins-agents', 'parent:', '  approved: []'));
 
-    expect(error.issues).toEqual([{ field: '', line: 4, message: 'unknown field "parent"; check the spelling against the README' }]);
+    expect(error.issues).toEqual([{ field: '', line: 4, message: 'unknown field "parent"; did you mean "parents"?' }]);
     expect(error.message).toBe(
-      `Invalid config in ${file}: (file) (line 4): unknown field "parent"; check the spelling against the README`,
+      `Invalid config in ${file}: (file) (line 4): unknown field "parent"; did you mean "parents"?`,
     );
   });
 
@@ -187,7 +187,7 @@ describe('parseConfig', () => {
     const error = configError(yaml(`registry: ${registry}`, 'parents:', '  approved: []', '  requireDigst: true'));
 
     expect(error.issues).toEqual([
-      { field: 'parents', line: 4, message: 'unknown field "requireDigst"; check the spelling against the README' },
+      { field: 'parents', line: 4, message: 'unknown field "requireDigst"; did you mean "requireDigest"?' },
     ]);
   });
 
@@ -195,7 +195,7 @@ describe('parseConfig', () => {
     const error = configError(yaml(`registry: ${registry}`, 'colour: blue', 'size: 3'));
 
     expect(error.issues).toEqual([
-      { field: '', line: expect.any(Number), message: 'unknown fields "colour", "size"; check the spelling against the README' },
+      { field: '', line: expect.any(Number), message: 'unknown fields "colour", "size"; the fields here are "catalog", "registry", "prefix", "registryArg", "parents", "lint", "build", "scan", "publish", "jenkins"' },
     ]);
   });
 
@@ -206,11 +206,11 @@ describe('parseConfig', () => {
       {
         field: 'lint.failureThreshold',
         line: 4,
-        message: 'Invalid option: expected one of "error"|"warning"|"info"|"style"|"none"',
+        message: 'must be one of "error", "warning", "info", "style", "none"; found "loud"',
       },
     ]);
     expect(error.message).toBe(
-      `Invalid config in ${file}: lint.failureThreshold (line 4): Invalid option: expected one of "error"|"warning"|"info"|"style"|"none"`,
+      `Invalid config in ${file}: lint.failureThreshold (line 4): must be one of "error", "warning", "info", "style", "none"; found "loud"`,
     );
   });
 
@@ -220,7 +220,7 @@ describe('parseConfig', () => {
     );
 
     expect(error.issues).toEqual([
-      { field: 'parents.approved.1.pattern', line: 5, message: 'Too small: expected string to have >=1 characters' },
+      { field: 'parents.approved.1.pattern', line: 5, message: 'must not be empty' },
     ]);
   });
 
@@ -291,7 +291,7 @@ describe('parseConfig', () => {
 
   it('refuses a document that is not a mapping', () => {
     expect(configError(yaml('- registry: x')).issues).toEqual([
-      { field: '', line: 1, message: 'Invalid input: expected object, received array' },
+      { field: '', line: 1, message: 'must be a mapping of fields, not a list' },
     ]);
   });
 });

@@ -133,6 +133,9 @@ describe('/dockyard build on a fork pull request', () => {
     const event = payload('pull_request', 'synchronize') as Example & { pull_request: Example & { head: Example } };
     github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(404, { message: 'Not Found' });
     github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, []);
+    // A change outside the catalog still gets its check run, passed at once.
+    github.post(`${repoPath}/check-runs`).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+    github.patch(`${repoPath}/check-runs/42`, (body: { conclusion?: string }) => body.conclusion === 'success').reply(200, {});
     await probot.receive({ id: 'p1', name: 'pull_request', payload: event } as never);
     expect(store.headSince('Codertocat/Hello-World', 2, String(event.pull_request.head['sha']))).toBe(event.pull_request['updated_at']);
   });

@@ -16,7 +16,8 @@ export async function startCheckRun(
 }
 
 export interface CheckRunResult {
-  conclusion: 'success' | 'failure' | 'neutral';
+  /** `action_required`: the check cannot finish until someone acts (a maintainer approves a fork's build). */
+  conclusion: 'success' | 'failure' | 'neutral' | 'action_required';
   title: string;
   summary: string;
   annotationBatches: Annotation[][];

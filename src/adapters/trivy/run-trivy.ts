@@ -104,7 +104,8 @@ export async function scanImage(request: ScanRequest, options: TrivyOptions): Pr
       } catch (error) {
         return { status: 'unavailable', reason: `Dockyard could not write the ignore file for Trivy: ${String(error)}` };
       }
-      args.push('--ignorefile', ignoreFile);
+      // Waived findings stay in the report, marked, so that the comment can list them as waived.
+      args.push('--ignorefile', ignoreFile, '--show-suppressed');
     }
     // `--` so that an image name can never be read as a flag.
     args.push('--', request.image);

@@ -16,12 +16,26 @@ const trivyVulnerabilitySchema = z.object({
   PrimaryURL: optionalText,
 });
 
+/** A finding `--show-suppressed` lists as waived (`.trivyignore`); other kinds and statuses are not read. */
+const modifiedFindingSchema = z.object({
+  Type: z.string(),
+  Status: z.string(),
+  Statement: optionalText,
+  Source: optionalText,
+  Finding: z.unknown(),
+});
+
 /** The part of `trivy image --format json` that Dockyard reads. */
 const trivyReportSchema = z.object({
   // Pinned so that a future report layout fails loudly instead of reading as "no vulnerabilities".
   SchemaVersion: z.literal(2),
   Results: z
-    .array(z.object({ Vulnerabilities: z.array(trivyVulnerabilitySchema).nullish() }))
+    .array(
+      z.object({
+        Vulnerabilities: z.array(trivyVulnerabilitySchema).nullish(),
+        ExperimentalModifiedFindings: z.array(modifiedFindingSchema).nullish(),
+      }),
+    )
     .nullish(),
 });
 
@@ -42,9 +56,19 @@ export function parseTrivyReport(stdout: string): { ok: true; vulnerabilities: V
   if (!parsed.success) return { ok: false, error: `unexpected JSON: ${z.prettifyError(parsed.error)}` };
   const unique = new Map<string, Vulnerability>();
   for (const result of parsed.data.Results ?? []) {
-    for (const found of result.Vulnerabilities ?? []) {
-      const vulnerability = toVulnerability(found);
-      const key = JSON.stringify([vulnerability.id, vulnerability.pkgName, vulnerability.installedVersion, vulnerability.fixedVersion ?? '']);
+    const waived = (result.ExperimentalModifiedFindings ?? []).flatMap((modified) => {
+      if (modified.Type !== 'vulnerability' || modified.Status !== 'ignored') return [];
+      const found = trivyVulnerabilitySchema.safeParse(modified.Finding);
+      if (!found.success) return [];
+      const vulnerability = toVulnerability(found.data);
+      vulnerability.waived = {
+        ...(modified.Source ? { source: modified.Source } : {}),
+        ...(modified.Statement ? { statement: modified.Statement } : {}),
+      };
+      return [vulnerability];
+    });
+    for (const vulnerability of [...(result.Vulnerabilities ?? []).map(toVulnerability), ...waived]) {
+      const key = JSON.stringify([vulnerability.id, vulnerability.pkgName, vulnerability.installedVersion, vulnerability.fixedVersion ?? '', vulnerability.waived !== undefined]);
       if (!unique.has(key)) unique.set(key, vulnerability);
     }
   }

@@ -1,3 +1,4 @@
+import picomatch from 'picomatch';
 import type { ApprovedParent } from '../../config/schema.ts';
 import { imageName, type ImageReference } from '../dockerfile/image-reference.ts';
 
@@ -23,7 +24,8 @@ export interface ImagePattern {
 /**
  * Compiles an image pattern. The name part is normalized like a reference (no registry means
  * Docker Hub, one component means `library/`), so `debian` and `docker.io/library/debian` are the
- * same pattern. `*` matches within a path segment, `**` across segments.
+ * same pattern. Globs as picomatch documents them: `*` within a path segment, `**` across segments,
+ * `?`, `[…]`, `{a,b}`.
  */
 export function compileImagePattern(pattern: string): ImagePattern {
   let rest = pattern.trim();
@@ -47,7 +49,9 @@ export function compileImagePattern(pattern: string): ImagePattern {
     pinned: digest !== undefined,
     matches(reference) {
       if (!nameRegex.test(imageName(reference))) return false;
-      if (tagRegex && !tagRegex.test(reference.tag ?? (reference.digest ? '' : 'latest'))) return false;
+      const tagText = reference.tag ?? (reference.digest ? '' : 'latest');
+      // A digest-only reference has no tag: only a pattern whose tag is all stars (`node:*`) takes it.
+      if (tagRegex && !(tagText === '' ? /^\*+$/.test(tag ?? '') : tagRegex.test(tagText))) return false;
       return digest === undefined || reference.digest === digest;
     },
   };
@@ -73,18 +77,9 @@ function normalizeName(name: string): string {
   return parts.length === 1 ? `docker.io/library/${name}` : `docker.io/${name}`;
 }
 
+// picomatch gives the documented glob semantics (https://github.com/micromatch/picomatch#globbing-features):
+// `*` within a path segment, `**` as a whole segment across segments, `?`, `[abc]`, `{a,b}` and extglobs.
+// Dots are ordinary characters in image names and tags, so `dot` is on; nothing is case-folded.
 function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] ?? '';
-    if (ch === '*' && glob[i + 1] === '*') {
-      source += '.*';
-      i++;
-    } else if (ch === '*') {
-      source += '[^/]*';
-    } else {
-      source += ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${source}$`);
+  return picomatch.makeRe(glob, { dot: true, strictSlashes: true });
 }

@@ -1,8 +1,11 @@
 import type { CheckOutcome } from '../check/conclude-check.ts';
 import type { Finding } from '../findings.ts';
 import { redact } from '../../logging/secrets.ts';
-import { truncate } from './markdown.ts';
-import { commentMarker, headline, renderComment, type CommentContext } from './render-comment.ts';
+import { levelText, stripRuleLink } from './format-finding.ts';
+import { ruleUrl } from './links.ts';
+import { inlineCode, truncate } from './markdown.ts';
+import { renderReport, type CommentContext } from './render-comment.ts';
+import { verdictOf, type PullRequestConclusion } from './verdict.ts';
 
 /** The Checks API takes at most 50 annotations per request. */
 export const annotationsPerRequest = 50;
@@ -26,6 +29,9 @@ export interface Annotation {
   message: string;
 }
 
+/** The Checks API's limit on a check run's summary ("Update a check run": `output.summary`, 65,535 characters). */
+export const maxSummaryLength = 65_535;
+
 export interface CheckOutput {
   title: string;
   summary: string;
@@ -33,28 +39,37 @@ export interface CheckOutput {
   annotationBatches: Annotation[][];
 }
 
-/** The check run's output: the same report as the comment, and one annotation per finding. */
-export function renderCheckOutput(outcome: CheckOutcome, context: CommentContext): CheckOutput {
+/**
+ * The check run's output: the conclusion and title from the worst outcome, the same report as the comment
+ * (within the summary's limit), and one annotation per finding.
+ */
+export function renderCheckOutput(outcome: CheckOutcome, context: CommentContext): CheckOutput & { conclusion: PullRequestConclusion } {
+  const verdict = verdictOf(outcome, context.builds);
   const annotations = outcome.findings.slice(0, maxAnnotations).map((finding) => toAnnotation(finding, outcome.failing.has(finding)));
-  let summary = renderComment(outcome, context).replace(`${commentMarker}\n`, '');
   const extra = outcome.findings.length - annotations.length;
-  if (extra > 0) summary += `\n\n${extra} more findings are not annotated (the first ${maxAnnotations} are); run \`dockyard check\` to see them all.`;
+  const more = extra > 0 ? `\n\n${extra} more findings are not annotated (the first ${maxAnnotations} are); run \`dockyard check\` to see them all.` : '';
+  const summary = renderReport(outcome, context, maxSummaryLength - more.length - 1) + more;
   const annotationBatches: Annotation[][] = [];
   for (let i = 0; i < annotations.length; i += annotationsPerRequest) {
     annotationBatches.push(annotations.slice(i, i + annotationsPerRequest));
   }
-  const failures = context.buildFailures ?? 0;
-  const title = `Dockyard: ${headline(outcome)}${failures > 0 ? `; ${failures} image${failures === 1 ? '' : 's'} failed build or scan` : ''}`;
-  return { title, summary, annotationBatches };
+  return { conclusion: verdict.conclusion, title: `Dockyard: ${verdict.headline}`, summary, annotationBatches };
 }
 
+// The level says whether it fails (failure) or how much it weighs (warning, notice); the title names the
+// rule, how its source rates it and the image; the message ends with where the rule is explained.
 function toAnnotation(finding: Finding, failing: boolean): Annotation {
+  const link = ruleUrl(finding.rule);
+  const message = stripRuleLink(finding);
   return {
     path: finding.file,
     start_line: finding.line,
     end_line: finding.endLine ?? finding.line,
     annotation_level: failing ? 'failure' : finding.severity === 'notice' ? 'notice' : 'warning',
-    ...annotationText(`${finding.rule}${finding.image ? ` (${finding.image})` : ''}`, finding.message),
+    ...annotationText(
+      `${finding.rule} (${levelText(finding)}${failing ? ', fails the check' : ''})${finding.image ? ` in ${finding.image}` : ''}`,
+      link === undefined ? message : `${message}\n\n${link}`,
+    ),
   };
 }
 
@@ -66,5 +81,14 @@ export function annotationText(title: string, message: string): Pick<Annotation,
   return {
     title: truncate(redact(title).replace(/\s+/g, ' '), maxAnnotationTitleLength),
     message: truncate(redact(message), maxAnnotationMessageLength),
+  };
+}
+
+/** The check run of a pull request that touches no catalog file: it passes at once, so a required check never waits. */
+export function renderNoCatalogChange(catalogRoot: string): CheckOutput {
+  return {
+    title: 'Dockyard: no catalog change',
+    summary: `This pull request changes nothing under ${inlineCode(`${catalogRoot}/`)}, nor ${inlineCode('.github/dockyard.yml')} or the hadolint settings, so there is nothing for Dockyard to check or build.`,
+    annotationBatches: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { Vulnerability, VulnerabilitySeverity } from './vulnerability.ts';
+import { activeVulnerabilities, type Vulnerability, type VulnerabilitySeverity } from './vulnerability.ts';
 import { countBySeverity, sortVulnerabilities } from './order-vulnerabilities.ts';
 
 /** Whether a scan passes the security gate, and what blocks it. */
@@ -15,9 +15,13 @@ export interface GateOptions {
   failOn?: readonly VulnerabilitySeverity[];
 }
 
-/** Judges a scan: it passes when no finding has a severity listed in `failOn`. */
+/**
+ * Judges a scan: it passes when no finding has a severity listed in `failOn`. Waived findings
+ * (`.trivyignore`) neither fail nor count.
+ */
 export function gateScan(vulnerabilities: readonly Vulnerability[], options: GateOptions = {}): ScanGate {
   const failOn = new Set<VulnerabilitySeverity>(options.failOn ?? ['CRITICAL']);
-  const failing = sortVulnerabilities(vulnerabilities.filter((vulnerability) => failOn.has(vulnerability.severity)));
-  return { passed: failing.length === 0, counts: countBySeverity(vulnerabilities), failing };
+  const active = activeVulnerabilities(vulnerabilities);
+  const failing = sortVulnerabilities(active.filter((vulnerability) => failOn.has(vulnerability.severity)));
+  return { passed: failing.length === 0, counts: countBySeverity(active), failing };
 }

@@ -120,7 +120,7 @@ describe('scanImage with the real Trivy and the fixture DB', () => {
     expect(okOf(result).vulnerabilities).toEqual(fixtureFindings().filter((finding) => finding.id !== 'CVE-2099-0003'));
   });
 
-  it('honours an ignore file: listed and unexpired entries drop findings, expired ones do not', async () => {
+  it('honours an ignore file: listed and unexpired entries are waived (kept, marked), expired ones are not', async () => {
     const ignoreFile = [
       '# accepted until the tar fix ships',
       'CVE-2099-0001',
@@ -129,7 +129,9 @@ describe('scanImage with the real Trivy and the fixture DB', () => {
       '',
     ].join('\n');
 
-    expect(idsOf(await scan({ ignoreFile }))).toEqual(['CVE-2099-0002']);
+    const result = okOf(await scan({ ignoreFile }));
+    expect(result.vulnerabilities.filter((vulnerability) => vulnerability.waived === undefined).map((vulnerability) => vulnerability.id)).toEqual(['CVE-2099-0002']);
+    expect(result.vulnerabilities.filter((vulnerability) => vulnerability.waived !== undefined).map((vulnerability) => vulnerability.id).sort()).toEqual(['CVE-2099-0001', 'CVE-2099-0003']);
   });
 
   it('ignores TRIVY_* variables and the ignore file they name: only the options decide', async () => {
@@ -335,7 +337,7 @@ describe('scanImage when Trivy cannot run or misbehaves', () => {
       '--docker-host', 'unix:///run/custom/docker.sock',
       '--skip-db-update', '--skip-java-db-update', '--offline-scan',
       '--ignore-unfixed',
-      '--ignorefile', `${cwd}/.trivyignore`,
+      '--ignorefile', `${cwd}/.trivyignore`, '--show-suppressed',
       '--',
       'sha256:0123abcd',
     ]);

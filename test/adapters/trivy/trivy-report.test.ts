@@ -58,6 +58,31 @@ describe('parseTrivyReport', () => {
     });
   });
 
+  it('reads what --show-suppressed lists as waived, marked with where it was waived, and nothing else it lists', () => {
+    const gzip = { VulnerabilityID: 'CVE-2099-0002', PkgName: 'gzip', InstalledVersion: '1.12', Severity: 'HIGH' };
+    const report = {
+      SchemaVersion: 2,
+      Results: [
+        {
+          Vulnerabilities: [gzip],
+          ExperimentalModifiedFindings: [
+            { Type: 'vulnerability', Status: 'ignored', Statement: '', Source: '.trivyignore', Finding: tar },
+            { Type: 'vulnerability', Status: 'not_affected', Statement: 'vex', Source: 'vex.json', Finding: tar },
+            { Type: 'misconfiguration', Status: 'ignored', Source: '.trivyignore', Finding: { ID: 'AVD-1' } },
+          ],
+        },
+      ],
+    };
+
+    expect(parseTrivyReport(JSON.stringify(report))).toEqual({
+      ok: true,
+      vulnerabilities: [
+        { id: 'CVE-2099-0001', pkgName: 'tar', installedVersion: '1.34', severity: 'CRITICAL', waived: { source: '.trivyignore' } },
+        { id: 'CVE-2099-0002', pkgName: 'gzip', installedVersion: '1.12', severity: 'HIGH' },
+      ],
+    });
+  });
+
   it('says what is wrong with output that is not a report', () => {
     expect(parseTrivyReport('')).toEqual({ ok: false, error: 'not JSON: (no output)' });
     expect(parseTrivyReport(JSON.stringify({ SchemaVersion: 2, Results: [{ Vulnerabilities: [{ ...tar, Severity: 'SEVERE' }] }] }))).toEqual({

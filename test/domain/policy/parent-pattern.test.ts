@@ -80,4 +80,15 @@ describe('compileParent', () => {
 
     expect(compileParent(approved, false).entry).toBe(approved);
   });
+
+  it.each([
+    ['docker.io/library/{debian,ubuntu}:2?.*', 'ubuntu:22.04', true],
+    ['docker.io/library/{debian,ubuntu}:2?.*', 'alpine:22.04', false],
+    ['docker.io/library/golang:1.2[2-4]', 'golang:1.23', true],
+    ['docker.io/library/golang:1.2[2-4]', 'golang:1.21', false],
+    ['ghcr.io/acme/**', 'ghcr.io/acme/tools/builder:v2', true],
+    ['ghcr.io/acme/*', 'ghcr.io/acme/tools/builder:v2', false],
+  ])('matches globs as picomatch documents them: %s against %s is %s', (pattern, reference, expected) => {
+    expect(matches(pattern, reference)).toBe(expected);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/domain/findings.ts';
-import { renderBuilds, type BuildView } from '../../../src/domain/report/render-builds.ts';
+import { buildDetails, type BuildView } from '../../../src/domain/report/render-builds.ts';
 import { renderCheckOutput } from '../../../src/domain/report/render-check-output.ts';
 import { renderComment } from '../../../src/domain/report/render-comment.ts';
 import { renderConfigError } from '../../../src/domain/report/render-config-error.ts';
@@ -69,22 +69,28 @@ function attackBuilds(): BuildView[] {
   ];
 }
 
-const dockyardHeadings = [/^❌ Dockyard: \d+ findings? must be fixed/, /^Build and scan$/];
-const dockyardLinks = [/^https:\/\/github\.com\/acme\/agents\/runs\/42$/, /^https:\/\/github\.com\/hadolint\/hadolint\/wiki\/DL\d{4}$/, /^https:\/\/avd\.aquasec\.com\//];
+const dockyardHeadings = [/^❌ Dockyard: \d+ (findings?|problems) must be fixed/];
+const repoUrl = 'https://github.com/acme/agents';
+const dockyardLinks = [
+  /^https:\/\/github\.com\/acme\/agents\/runs\/42$/,
+  /^https:\/\/github\.com\/hadolint\/hadolint\/wiki\/DL\d{4}$/,
+  /^https:\/\/github\.com\/dockyard-app\/dockyard\/blob\/main\/docs\/rules\/DY\d{3}\.md$/,
+  // A finding's file at the checked commit: only Dockyard's own catalog paths, percent-encoded.
+  /^https:\/\/github\.com\/acme\/agents\/blob\/0123456789abcdef0123456789abcdef01234567\/images\/(spaced|word|meta)\/(Dockerfile|image\.yml)#L\d+$/,
+  /^https:\/\/avd\.aquasec\.com\//,
+];
 
 describe('repository and build content stays inert', () => {
   it('in the pull request comment: parents, image.yml, hadolint messages, build logs, scans', () => {
     const outcome = attackOutcome();
-    const buildSection = renderBuilds({ kind: 'built', images: attackBuilds() });
-    const comment = renderComment(outcome, { sha, checkRunUrl, buildSection, buildFailures: 2 });
+    const comment = renderComment(outcome, { sha, checkRunUrl, repoUrl, builds: { kind: 'built', images: attackBuilds() } });
 
     expect(outcome.findings.some((finding) => finding.message.includes('```'))).toBe(true);
     expectInert(comment, { headings: dockyardHeadings, links: dockyardLinks });
   });
 
   it('in the check run summary', () => {
-    const buildSection = renderBuilds({ kind: 'built', images: attackBuilds() });
-    const output = renderCheckOutput(attackOutcome(), { sha, checkRunUrl, buildSection, buildFailures: 2 });
+    const output = renderCheckOutput(attackOutcome(), { sha, checkRunUrl, repoUrl, builds: { kind: 'built', images: attackBuilds() } });
 
     expectInert(output.summary, { headings: dockyardHeadings, links: dockyardLinks });
   });
@@ -96,12 +102,12 @@ describe('repository and build content stays inert', () => {
   });
 
   it('keeps a build log line of backticks inside its code block', () => {
-    const section = renderBuilds({ kind: 'built', images: [{ name: 'spaced', status: 'failed', reason: 'exit code 1', logTail: ['step 1', '```', '````', '# Heading', '<img src=https://evil.example/x.png>'] }] });
+    const section = buildDetails({ name: 'spaced', status: 'failed', reason: 'exit code 1', logTail: ['step 1', '```', '````', '# Heading', '<img src=https://evil.example/x.png>'] });
     const html = gfmToHtml(section);
 
     const blocks = [...html.matchAll(/<pre><code[^>]*>([\s\S]*?)<\/code><\/pre>/g)].map((match) => visibleText(match[1] ?? ''));
     expect(blocks).toEqual(['exit code 1\n', 'step 1\n```\n````\n# Heading\n<img src=https://evil.example/x.png>\n']);
-    expect(headings(html)).toEqual(['Build and scan']);
+    expect(headings(html)).toEqual([]);
     expect(countTags(html, 'img')).toBe(0);
   });
 
@@ -147,12 +153,12 @@ describe('secrets registered for redaction', () => {
   it('never appear in a rendered summary, comment or report, wherever they were echoed', () => {
     registerSecret(secret);
     const lint = hadolint('images/python/Dockerfile', 3, 'warning', 'DL3008', `echoed ${secret}`);
-    const buildSection = renderBuilds({
-      kind: 'built',
-      images: [{ name: 'python', status: 'failed', reason: `push denied for ${secret}`, step: `RUN echo ${secret}`, logTail: [`token=${secret}`] }],
-    });
-    const output = renderCheckOutput(outcomeOf(modified('python'), lintOk(lint)), { sha, buildSection, buildFailures: 1 });
-    const comment = renderComment(outcomeOf(modified('python'), lintOk(lint)), { sha, buildSection, buildFailures: 1 });
+    const builds = {
+      kind: 'built' as const,
+      images: [{ name: 'python', status: 'failed' as const, reason: `push denied for ${secret}`, step: `RUN echo ${secret}`, logTail: [`token=${secret}`] }],
+    };
+    const output = renderCheckOutput(outcomeOf(modified('python'), lintOk(lint)), { sha, builds });
+    const comment = renderComment(outcomeOf(modified('python'), lintOk(lint)), { sha, builds });
     const rejected = renderRegistration({ status: 'rejected', problems: [`401 for ${secret}`] }, 'https://jenkins.example.com/');
     const retrying = renderRegistration({ status: 'retrying', reason: `Basic ${Buffer.from(secret).toString('base64')}` }, 'https://jenkins.example.com/');
     const publish = renderPublish([{ name: 'python', status: 'failed', reason: `login -p ${encodeURIComponent(secret)}` }], sha);

@@ -36,7 +36,7 @@ describe('renderCheckOutput', () => {
     expect(summary.startsWith('## ❌ Dockyard: 1 finding must be fixed\n')).toBe(true);
   });
 
-  it('annotates each finding at its file and lines, with a level from whether it fails', () => {
+  it('annotates each finding at its file and lines: level from whether it fails, title with its source\'s level, message linking the rule', () => {
     const folders = seedFolders().map((image) => (image.name === 'python' ? folder('python', fromUpstream('node:20', 'USER root')) : image));
     const notice = { ...pinWarning, line: 2, severity: 'notice' as const, rule: 'DL3015', message: 'Avoid additional packages' };
     const spanning = { ...pinWarning, line: 1, endLine: 2, rule: 'DL3006', message: 'Always tag the version of an image explicitly' };
@@ -53,7 +53,7 @@ describe('renderCheckOutput', () => {
           start_line: 1,
           end_line: 1,
           annotation_level: 'failure',
-          title: 'DY001 (python)',
+          title: 'DY001 (Dockyard error, fails the check) in python',
           message: expect.stringMatching(/^`docker\.io\/library\/node:20` is not an approved parent\. Allowed: /),
         },
         {
@@ -61,24 +61,24 @@ describe('renderCheckOutput', () => {
           start_line: 1,
           end_line: 2,
           annotation_level: 'warning',
-          title: 'DL3006 (python)',
-          message: 'Always tag the version of an image explicitly',
+          title: 'DL3006 (hadolint warning) in python',
+          message: 'Always tag the version of an image explicitly\n\nhttps://github.com/hadolint/hadolint/wiki/DL3006',
         },
         {
           path: 'images/python/Dockerfile',
           start_line: 2,
           end_line: 2,
           annotation_level: 'notice',
-          title: 'DL3015 (python)',
-          message: 'Avoid additional packages',
+          title: 'DL3015 (hadolint notice) in python',
+          message: 'Avoid additional packages\n\nhttps://github.com/hadolint/hadolint/wiki/DL3015',
         },
         {
           path: 'images/python/Dockerfile',
           start_line: 3,
           end_line: 3,
           annotation_level: 'warning',
-          title: 'DL3008 (python)',
-          message: 'Pin versions in apt get install.',
+          title: 'DL3008 (hadolint warning) in python',
+          message: 'Pin versions in apt get install.\n\nhttps://github.com/hadolint/hadolint/wiki/DL3008',
         },
       ],
     ]);

@@ -5,12 +5,12 @@ import { folder, fromUpstream } from '../catalog/catalog-fixtures.ts';
 import { seedConfig, seedFolders } from '../check/check-fixtures.ts';
 import { modified } from './report-fixtures.ts';
 
-const classDefs = [
-  '  classDef changed fill:#fff3b0,stroke:#b08800,stroke-width:2px',
-  '  classDef affected fill:#ddf4ff,stroke:#0969da',
-  '  classDef context fill:#f6f8fa,stroke:#8c959f',
-  '  classDef upstream fill:#f6f8fa,stroke:#8c959f,stroke-dasharray: 4 2',
-];
+const classDef: Record<string, string> = {
+  changed: '  classDef changed fill:#fff3b0,stroke:#b08800,stroke-width:2px',
+  affected: '  classDef affected fill:#ddf4ff,stroke:#0969da',
+  context: '  classDef context fill:#f6f8fa,stroke:#8c959f',
+  upstream: '  classDef upstream fill:#f6f8fa,stroke:#8c959f,stroke-dasharray: 4 2',
+};
 
 describe('renderMermaid', () => {
   it('draws the affected images, changed ones classed `changed`, with their direct parents for context', () => {
@@ -24,7 +24,9 @@ describe('renderMermaid', () => {
         '  n2["base"]:::context',
         '  n1 --> n0',
         '  n2 --> n1',
-        ...classDefs,
+        classDef['changed'],
+        classDef['affected'],
+        classDef['context'],
       ].join('\n'),
       omitted: 0,
     });
@@ -44,11 +46,13 @@ describe('renderMermaid', () => {
       '  n3 --> n2',
       '  n0 --> n4',
       '  n0 --> n3',
-      ...classDefs,
+      classDef['changed'],
+      classDef['affected'],
+      classDef['upstream'],
     ]);
   });
 
-  it('draws a parent that cannot be read by its text and escapes quotes and angle brackets', () => {
+  it('draws a parent that cannot be read by its text, refused, and escapes quotes and angle brackets', () => {
     const analysis = analyzeCatalog(
       [folder('odd', fromUpstream(`'"<Bad>"'`)), folder('empty', fromUpstream('${NOPE}'))],
       'all',
@@ -57,27 +61,38 @@ describe('renderMermaid', () => {
 
     expect(renderMermaid(analysis).text.split('\n').slice(1, 7)).toEqual([
       '  n0["empty"]:::changed',
-      '  n1["${NOPE}"]:::upstream',
+      '  n1["${NOPE} (unreadable)"]:::refused',
       '  n2["odd"]:::changed',
-      `  n3["'#quot;#lt;Bad#gt;#quot;'"]:::upstream`,
-      '  n1 --> n0',
-      '  n3 --> n2',
+      '  n3["#quot;#lt;Bad#gt;#quot; (unreadable)"]:::refused',
+      '  n1 -.-> n0',
+      '  n3 -.-> n2',
     ]);
   });
 
-  it(`shows only the changed images when more than ${maxDiagramNodes} are affected, and counts the rest`, () => {
-    const children = Array.from({ length: 45 }, (_, index) => folder(`c${String(index).padStart(2, '0')}`, `ARG REGISTRY\nFROM \${REGISTRY}/jenkins-agents/base\n`));
-    const analysis = analyzeCatalog([...seedFolders(), ...children], modified('base', 'c00', 'c01'), seedConfig);
+  it(`draws changed images, their parents and descendants up to ${maxDiagramNodes}, and counts the rest under their parent`, () => {
+    const children = Array.from({ length: 50 }, (_, index) => folder(`c${String(index).padStart(2, '0')}`, `ARG REGISTRY\nFROM \${REGISTRY}/jenkins-agents/base\n`));
+    const analysis = analyzeCatalog([...seedFolders(), ...children], modified('base'), seedConfig);
 
     const diagram = renderMermaid(analysis);
+    const nodes = diagram.text.split('\n').filter((line) => line.includes(':::'));
 
-    expect(analysis.affected.size).toBe(49);
-    expect(diagram.omitted).toBe(46);
-    expect(diagram.text.split('\n').filter((line) => line.includes(':::'))).toEqual([
-      '  n0["base"]:::changed',
-      expect.stringContaining(':::upstream'),
-      '  n2["c00"]:::changed',
-      '  n3["c01"]:::changed',
+    expect(analysis.affected.size).toBe(54);
+    expect(nodes.filter((line) => /:::(changed|affected)$/.test(line))).toHaveLength(maxDiagramNodes);
+    expect(diagram.omitted).toBe(54 - maxDiagramNodes);
+    expect(nodes).toContain(`  n26["+${54 - maxDiagramNodes} more"]:::more`);
+    expect(diagram.text).toContain('  n0 --> n26');
+  });
+
+  it('marks failing images and parents the policy refuses, and draws the edge from a refused parent dashed', () => {
+    const folders = seedFolders().map((image) => (image.name === 'python' ? folder('python', fromUpstream('ubuntu:22.04')) : image));
+    const analysis = analyzeCatalog(folders, modified('python'), seedConfig);
+
+    expect(renderMermaid(analysis, { failing: new Set(['python']) }).text.split('\n').slice(1, 6)).toEqual([
+      '  n0["boto3"]:::affected',
+      '  n1["python"]:::failing',
+      '  n2["docker.io/library/ubuntu:22.04 (not approved)"]:::refused',
+      '  n1 --> n0',
+      '  n2 -.-> n1',
     ]);
   });
 });

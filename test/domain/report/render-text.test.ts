@@ -16,20 +16,20 @@ describe('renderText', () => {
 
     expect(renderText(outcome)).toBe(
       [
-        'images/python/Dockerfile:3: warning DL3008: Pin versions in apt get install.',
-        // An error that does not fail the check (threshold none) is shown as a warning.
-        'images/python/Dockerfile:5: warning DL3000: Use absolute WORKDIR',
+        'images/python/Dockerfile:3: note DL3008 (hadolint warning): Pin versions in apt get install.',
+        // An error that does not fail the check (threshold none) is a note, still rated an error by hadolint.
+        'images/python/Dockerfile:5: note DL3000 (hadolint error): Use absolute WORKDIR',
         'Dockyard: checked 2 images (boto3, python): passed with 2 notes.',
       ].join('\n'),
     );
   });
 
-  it('prints failing findings as errors', () => {
+  it('prints failing findings as failing, with the level their source gives them', () => {
     const folders = seedFolders().map((image) => (image.name === 'boto3' ? folder('boto3', fromUpstream('node:20')) : image));
     const text = renderText(outcomeOf(modified('boto3'), lintOk(), folders));
 
     expect(text.split('\n')).toEqual([
-      expect.stringMatching(/^images\/boto3\/Dockerfile:1: error DY001: `docker\.io\/library\/node:20` is not an approved parent\. Allowed: /),
+      expect.stringMatching(/^images\/boto3\/Dockerfile:1: fails DY001 \(Dockyard error\): `docker\.io\/library\/node:20` is not an approved parent\. Allowed: /),
       'Dockyard: checked 1 image (boto3): 1 finding must be fixed.',
     ]);
   });
@@ -50,6 +50,17 @@ describe('renderText', () => {
     );
     expect(renderText(outcomeOf(modified('base'), lintOk(), folders))).toBe('Dockyard: checked 24 images: all checks passed.');
     expect(renderText(outcomeOf([{ path: 'README.md', status: 'modified' }]))).toBe('Dockyard: checked 0 images: all checks passed.');
+  });
+});
+
+describe('renderText in colour', () => {
+  it('colours only the outcome word and the verdict, so lines stay greppable', () => {
+    const outcome = outcomeOf(modified('python'), lintOk(pinWarning));
+
+    expect(renderText(outcome, { color: true }).split('\n')).toEqual([
+      'images/python/Dockerfile:3: \u001b[31mfails\u001b[0m DL3008 (hadolint warning): Pin versions in apt get install.',
+      'Dockyard: checked 2 images (boto3, python): \u001b[31m1 finding must be fixed\u001b[0m.',
+    ]);
   });
 });
 

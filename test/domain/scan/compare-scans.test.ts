@@ -38,4 +38,13 @@ describe('compareScans', () => {
 
     expect(compareScans([low, critical], [])).toEqual({ added: [critical, low], fixed: [], unchanged: 0 });
   });
+
+  it('leaves waived findings out on both sides, so a waiver is never a fix and a waived one never new', () => {
+    const tar = vulnerability('CVE-2099-0001', 'tar', 'CRITICAL');
+    const gzip = vulnerability('CVE-2099-0002', 'gzip', 'HIGH');
+    const waived = { source: '.trivyignore' };
+
+    expect(compareScans([{ ...tar, waived }, gzip], [{ ...tar, waived }])).toEqual({ added: [gzip], fixed: [], unchanged: 0 });
+    expect(compareScans([{ ...tar, waived }], [tar]).added).toEqual([]);
+  });
 });

@@ -36,4 +36,12 @@ describe('gateScan', () => {
     expect(gateScan([critical], { failOn: [] })).toMatchObject({ passed: true, failing: [] });
     expect(gateScan([])).toEqual({ passed: true, counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 }, failing: [] });
   });
+
+  it('neither fails nor counts a waived finding', () => {
+    expect(gateScan([{ ...critical, waived: { source: '.trivyignore' } }])).toEqual({
+      passed: true,
+      counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
+      failing: [],
+    });
+  });
 });

@@ -20,11 +20,11 @@ describe('renderScanMarkdown', () => {
       [
         '🔴 1 critical · 🟠 2 high · 🟡 0 medium · ⚪ 0 low',
         '',
-        '| Severity | Vulnerability | Package | Installed → fixed |',
-        '|---|---|---|---|',
-        '| 🔴 CRITICAL | [CVE-2099-0001](https://avd.aquasec.com/nvd/cve-2099-0001) | `tar` | `1.34+dfsg-1.2+deb12u1` → `1.34+dfsg-1.2+deb12u1+dockyard1` |',
-        '| 🟠 HIGH | CVE-2099-0002 | `gzip` | `1.12-1` → `1.12-1+dockyard1` |',
-        '| 🟠 HIGH | CVE-2099-0003 | `base-files` | `12.4+deb12u15` → no fix |',
+        '| Severity | Vulnerability | Package | Installed → fixed | Status | Title |',
+        '|---|---|---|---|---|---|',
+        '| 🔴 CRITICAL | [CVE-2099-0001](https://avd.aquasec.com/nvd/cve-2099-0001) | `tar` | `1.34+dfsg-1.2+deb12u1` → `1.34+dfsg-1.2+deb12u1+dockyard1` | — | — |',
+        '| 🟠 HIGH | CVE-2099-0002 | `gzip` | `1.12-1` → `1.12-1+dockyard1` | — | — |',
+        '| 🟠 HIGH | CVE-2099-0003 | `base-files` | `12.4+deb12u15` → no fix | — | — |',
       ].join('\n'),
     );
   });
@@ -43,10 +43,10 @@ describe('renderScanMarkdown', () => {
         '- 🟡 MEDIUM CVE-2099-0005 in `curl` (`7.88.1-10` → `99.0-1`)',
         '- …and 1 more',
         '',
-        '| Severity | Vulnerability | Package | Installed → fixed |',
-        '|---|---|---|---|',
-        '| 🔴 CRITICAL | [CVE-2099-0001](https://avd.aquasec.com/nvd/cve-2099-0001) | `tar` | `1.34+dfsg-1.2+deb12u1` → `1.34+dfsg-1.2+deb12u1+dockyard1` |',
-        '| 🟠 HIGH | CVE-2099-0003 | `base-files` | `12.4+deb12u15` → no fix |',
+        '| Severity | Vulnerability | Package | Installed → fixed | Status | Title |',
+        '|---|---|---|---|---|---|',
+        '| 🔴 CRITICAL | [CVE-2099-0001](https://avd.aquasec.com/nvd/cve-2099-0001) | `tar` | `1.34+dfsg-1.2+deb12u1` → `1.34+dfsg-1.2+deb12u1+dockyard1` | — | — |',
+        '| 🟠 HIGH | CVE-2099-0003 | `base-files` | `12.4+deb12u15` → no fix | — | — |',
         '',
         '…and 2 more (the table shows the 2 most severe).',
       ].join('\n'),
@@ -76,11 +76,50 @@ describe('renderScanMarkdown', () => {
       [
         '🔴 0 critical · 🟠 0 high · 🟡 0 medium · ⚪ 0 low · ❔ 1 unknown',
         '',
-        '| Severity | Vulnerability | Package | Installed → fixed |',
-        '|---|---|---|---|',
-        '| ❔ UNKNOWN | GHSA\\_x\\*y | ``pkg\\|with`tick`` | `1\\|2` → `3 4` |',
+        '| Severity | Vulnerability | Package | Installed → fixed | Status | Title |',
+        '|---|---|---|---|---|---|',
+        '| ❔ UNKNOWN | GHSA\\_x\\*y | ``pkg\\|with`tick`` | `1\\|2` → `3 4` | — | — |',
       ].join('\n'),
     );
+  });
+});
+
+describe('renderScanMarkdown with waivers, titles and a parent', () => {
+  const titled = { ...gzip, status: 'fixed', title: 'gzip: a crafted archive | overwrites <files>' };
+  const waivedTar = { ...tar, waived: { source: '.trivyignore' } };
+
+  it('shows Trivy\'s status and title, and lists waived findings apart, uncounted', () => {
+    expect(renderScanMarkdown({ vulnerabilities: [titled, waivedTar] })).toBe(
+      [
+        '🔴 0 critical · 🟠 1 high · 🟡 0 medium · ⚪ 0 low · 1 waived',
+        '',
+        '| Severity | Vulnerability | Package | Installed → fixed | Status | Title |',
+        '|---|---|---|---|---|---|',
+        '| 🟠 HIGH | CVE-2099-0002 | `gzip` | `1.12-1` → `1.12-1+dockyard1` | fixed | gzip: a crafted archive \\| overwrites \\<files\\> |',
+        '',
+        '**Waived** by `.trivyignore` (not counted, never fail the gate):',
+        '',
+        '| Severity | Vulnerability | Package | Installed → fixed | Status | Title |',
+        '|---|---|---|---|---|---|',
+        '| 🔴 CRITICAL | [CVE-2099-0001](https://avd.aquasec.com/nvd/cve-2099-0001) | `tar` | `1.34+dfsg-1.2+deb12u1` → `1.34+dfsg-1.2+deb12u1+dockyard1` | waived | — |',
+      ].join('\n'),
+    );
+  });
+
+  it('lists for a child only what it adds over its parent, and counts the rest', () => {
+    const child = renderScanMarkdown({ vulnerabilities: [tar, gzip, curl], parent: { name: 'base', vulnerabilities: [tar, gzip] } });
+
+    expect(child.split('\n').slice(0, 6)).toEqual([
+      '🔴 1 critical · 🟠 1 high · 🟡 1 medium · ⚪ 0 low',
+      '',
+      '2 inherited from `base` (listed there); the table shows what this image adds.',
+      '',
+      '| Severity | Vulnerability | Package | Installed → fixed | Status | Title |',
+      '|---|---|---|---|---|---|',
+    ]);
+    expect(child).toContain('CVE-2099-0005');
+    expect(child).not.toContain('CVE-2099-0001');
+    expect(renderScanMarkdown({ vulnerabilities: [tar], parent: { name: 'base', vulnerabilities: [tar] } })).toContain('Nothing beyond what the parent has.');
   });
 });
 
