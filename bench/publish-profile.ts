@@ -27,6 +27,7 @@ import { readLocalCatalog } from '../src/adapters/local/read-local-catalog.ts';
 import { parseConfig } from '../src/config/parse-config.ts';
 import { configPath } from '../src/config/schema.ts';
 import { analyzeCatalog } from '../src/domain/check/analyze-catalog.ts';
+import { defaultFrontend } from '../src/domain/dockerfile/frontend.ts';
 import { expectedImages } from '../src/jobs/build-images.ts';
 import { readCiEnv } from './publish-env.ts';
 import { docker as runDocker, runCli, runDockyard, type BenchImage, type SideRun } from './publish-sides.ts';
@@ -133,6 +134,7 @@ async function catalogCopy(): Promise<{ images: BenchImage[]; prefix: string; re
       dockyardDir: path.join(work, 'dockyard', image.dir),
       cliDir: path.join(work, 'cli', image.dir),
       labels: { 'org.opencontainers.image.title': name },
+      frontend: model.frontend,
       expectedImages: (runRegistry: string) => expectedImages(model, config, runRegistry, mirrors),
     };
   });
@@ -147,7 +149,7 @@ async function phases(): Promise<void> {
   // The context tar alone (Dockyard's own work before anything is sent).
   for (const image of images) {
     const t0 = now();
-    const context = await prepareBuildContext({ contextDir: image.dockyardDir, mirrors, buildArgs: { [registryArg]: 'x' } });
+    const context = await prepareBuildContext({ contextDir: image.dockyardDir, mirrors, frontend: image.frontend, buildArgs: { [registryArg]: 'x' } });
     if (context.status !== 'ready') throw new Error(context.message);
     let bytes = 0;
     for await (const chunk of context.tar) bytes += (chunk as Buffer).length;
@@ -215,6 +217,8 @@ async function ab(): Promise<void> {
     dockyardDir: dirs.dockyard,
     cliDir: dirs.cli,
     labels: { 'org.opencontainers.image.title': 'probe' },
+    // One FROM, no continuation or variable: every frontend reads it alike.
+    frontend: defaultFrontend,
     expectedImages: () => [`${ci.mirrorPrefix}/jenkins/inbound-agent:${tag}@${ci.standinDigest}`],
   };
   await runDocker({ dockerBin: ci.dockerBin, dockerConfig }, ['login', ci.registry, '-u', ci.user, '--password-stdin'], ci.password);

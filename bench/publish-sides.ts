@@ -11,6 +11,7 @@ import { tagImage } from '../src/adapters/docker/image-store.ts';
 import type { Mirror, RegistryCredential } from '../src/adapters/docker/types.ts';
 import { pushImage } from '../src/adapters/registry/push-image.ts';
 import type { RegistryAuth } from '../src/adapters/registry/types.ts';
+import type { DockerfileFrontend } from '../src/domain/dockerfile/frontend.ts';
 import { movingTag } from '../src/domain/publish/tag-scheme.ts';
 
 /** One catalog image, in build order, with what both sides need to build it. */
@@ -21,6 +22,8 @@ export interface BenchImage {
   /** Image folder in the CLI copy (the upstream FROM already rewritten to the mirror). */
   cliDir: string;
   labels: Record<string, string>;
+  /** The frontend Dockyard read its Dockerfile with (the mirrors are applied by its rules). */
+  frontend: DockerfileFrontend;
   /** The images its build may resolve, given the run-local registry its catalog parents are tagged under. */
   expectedImages(runRegistry: string): string[];
 }
@@ -80,6 +83,7 @@ export async function runDockyard(
       buildArgs: { [options.registryArg]: runRegistry },
       labels: image.labels,
       mirrors: options.mirrors,
+      frontend: image.frontend,
       expectedImages: image.expectedImages(runRegistry),
       credentials: options.credentials,
       noCache: true,

@@ -139,10 +139,11 @@ async function prepareCatalogs(): Promise<{ images: BenchImage[]; prefix: string
         created: new Date('2026-01-01T00:00:00Z'),
         parent: image.parent,
       }),
+      frontend: model.frontend,
       expectedImages: (runRegistry) => expectedImages(model, config, runRegistry, mirrors),
     });
     // Both sides must send the engine the same Dockerfile.
-    const context = await prepareBuildContext({ contextDir: dockyardDir, mirrors, buildArgs: { [config.registryArg]: 'x' } });
+    const context = await prepareBuildContext({ contextDir: dockyardDir, mirrors, frontend: model.frontend, buildArgs: { [config.registryArg]: 'x' } });
     if (context.status !== 'ready') throw new Error(`Dockyard refuses ${name}: ${context.message}`);
     context.tar.destroy();
     const cliDockerfile = await readFile(path.join(cliDir, 'Dockerfile'), 'utf8');

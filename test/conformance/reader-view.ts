@@ -19,7 +19,8 @@ export function readerView(text: string, buildArgs: Readonly<Record<string, stri
       check: model.directives.check ?? null,
     },
     stages: model.stages.map((stage) => ({ name: stage.name ?? null, base: stage.base, platform: stage.platform ?? null })),
-    sources: model.uses.map((use) => ({ stage: use.stage, via: use.via === 'COPY --from' ? 'copy' : 'mount', from: use.from })),
+    // The oracle lists the --from values of the commands as written; ONBUILD triggers' uses are extra.
+    sources: model.uses.filter((use) => !use.onbuild).map((use) => ({ stage: use.stage, via: use.via === 'COPY --from' ? 'copy' : 'mount', from: use.from })),
     resolved: resolvedImages(model),
     rejected: model.problems.some((problem) => problem.rejected),
   };

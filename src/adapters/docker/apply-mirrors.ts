@@ -1,132 +1,207 @@
-import { expandWord } from '../../domain/dockerfile/expand-words.ts';
+import type { DockerfileFrontend } from '../../domain/dockerfile/frontend.ts';
 import { parseImageReference, type ImageReference } from '../../domain/dockerfile/image-reference.ts';
+import { readDockerfile, type DockerfileModel, type ImageSource } from '../../domain/dockerfile/read-dockerfile.ts';
+import { splitInstructions } from '../../domain/dockerfile/split-instructions.ts';
 import {
   applyEdits,
-  locateInstructions,
-  replaceWord,
-  sliceWord,
-  type SourceWord,
+  lineStartsOf,
+  locateInstruction,
+  replaceText,
+  slice,
+  type LocatedInstruction,
+  type SourceText,
   type TextEdit,
 } from './instruction-words.ts';
 import type { Mirror } from './types.ts';
 
-// BuildKit predefines these in the global scope, as `readDockerfile` assumes too.
-const platformArgs: [string, string][] = [
-  ['BUILDPLATFORM', 'linux/amd64'], ['BUILDOS', 'linux'], ['BUILDARCH', 'amd64'], ['BUILDVARIANT', ''],
-  ['TARGETPLATFORM', 'linux/amd64'], ['TARGETOS', 'linux'], ['TARGETARCH', 'amd64'], ['TARGETVARIANT', ''],
-];
-
-// Stands in for a build arg's value while tracing whether a reference depends on one.
-const buildArgMark = '\u0000';
-const syntaxDirective = /^(#\s*syntax\s*=\s*)(\S+?)(\s*)$/i;
-
 /**
  * Rewrites the image references a Dockerfile pulls (`# syntax=`, FROM, `COPY --from`,
  * `RUN --mount=from=`) whose registry a mirror serves to `<to>/<repository>[:tag][@digest]`.
- * Stage names, `scratch` and references built from the given build args (how Dockyard names catalog
- * images) are left alone; every other byte of the file stays as it was, so line numbers still match.
+ *
+ * The file is read by the domain's reader with the rules of `frontend` (the frontend that builds
+ * it, whose reading the policy judged): continuation lines, heredoc bodies, parser directives, the
+ * escape character, ARG expansion and which names are stages are all its decisions. A reference
+ * that comes from a build arg (how Dockyard names catalog images) is the caller's and is left alone;
+ * so are stage names and `scratch`. Only the reference's own characters change, so every line keeps
+ * its number. The result is read again and must differ from the original reading in exactly the
+ * rewritten references; when it does not, the text is returned unchanged (BuildKit then resolves
+ * the upstream names, which the build's check of resolved images refuses).
  */
 export function applyMirrors(
   text: string,
   mirrors: readonly Mirror[],
   buildArgs: Readonly<Record<string, string>>,
+  frontend: DockerfileFrontend,
 ): string {
   if (mirrors.length === 0) return text;
-  const { escape, instructions } = locateInstructions(text);
-  const state: MirrorState = {
-    mirrors,
-    escape,
-    values: new Map(platformArgs),
-    traced: new Map(platformArgs),
-    stages: [],
-    edits: syntaxEdits(text, mirrors),
+  const model = readDockerfile(text, { buildArgs, frontend });
+  if (model.problems.some((problem) => problem.rejected)) return text; // BuildKit refuses it: nothing is pulled
+  const split = splitInstructions(text, frontend);
+  if (split.error) return text;
+  const fromBuildArgs = dependsOnBuildArgs(text, buildArgs, frontend, model);
+  const lineStarts = lineStartsOf(text);
+  const located = new Map<number, LocatedInstruction | undefined>();
+  const at = (line: number, keyword: string): LocatedInstruction | undefined => {
+    if (!located.has(line)) {
+      const instruction = split.instructions.find((each) => each.line === line);
+      located.set(line, instruction && locateInstruction(text, lineStarts, instruction, split.escape, frontend));
+    }
+    const found = located.get(line);
+    return found?.instruction.keyword === keyword ? found : undefined;
   };
 
-  for (const { keyword, words } of instructions) {
-    if (keyword === 'ARG' && state.stages.length === 0) {
-      declareGlobalArgs(words, buildArgs, state);
-    } else if (keyword === 'FROM') {
-      const [image, as, name] = words.filter((word) => !word.text.startsWith('--'));
-      if (image) mirrorWord(image, state);
-      state.stages.push(as?.text.toLowerCase() === 'as' && name ? name.text.toLowerCase() : '');
-    } else if ((keyword === 'COPY' || keyword === 'ADD') && state.stages.length > 0) {
-      for (const word of leadingFlags(words)) {
-        if (!/^--from=/i.test(word.text)) continue;
-        const from = sliceWord(word, '--from='.length);
-        // `--from=0` names an earlier stage by index.
-        if (!/^\d+$/.test(from.text)) mirrorWord(from, state);
-      }
-    } else if (keyword === 'RUN' && state.stages.length > 0) {
-      for (const word of leadingFlags(words)) {
-        if (/^--mount=/i.test(word.text)) mirrorMountFrom(sliceWord(word, '--mount='.length), state);
-      }
-    }
+  const edits: TextEdit[] = [];
+  const expected = { syntax: model.directives.syntax?.image, bases: model.stages.map((stage) => stage.base), uses: model.uses.map((use) => use.from) };
+  const mirror = (source: SourceText | undefined, reference: string): string | undefined => {
+    const mirrored = mirrorReference(reference, mirrors, frontend);
+    if (mirrored === undefined || source === undefined) return undefined;
+    edits.push(...replaceText(source, mirrored));
+    return mirrored;
+  };
+
+  const syntax = model.directives.syntax;
+  if (syntax) {
+    const mirrored = mirror(syntaxImage(text, lineStarts, syntax.line, syntax.image), syntax.image);
+    if (mirrored !== undefined) expected.syntax = mirrored;
   }
-  return applyEdits(text, state.edits);
+
+  model.stages.forEach((stage, index) => {
+    if (!isImage(stage.source) || fromBuildArgs.has(index)) return;
+    const word = at(stage.line, 'FROM')?.firstArgument;
+    if (word?.text !== stage.written) return;
+    const mirrored = mirror(word, stage.base);
+    if (mirrored !== undefined) expected.bases[index] = mirrored;
+  });
+
+  // COPY --from and RUN --mount from= values are never expanded: the use is the text as written.
+  const usesByLine = new Map<number, number[]>();
+  model.uses.forEach((use, index) => {
+    if (use.onbuild) return;
+    usesByLine.set(use.line, [...(usesByLine.get(use.line) ?? []), index]);
+  });
+  for (const [line, indexes] of usesByLine) {
+    const first = model.uses[indexes[0] ?? -1];
+    const keyword = first?.via === 'COPY --from' ? 'COPY' : 'RUN';
+    const instruction = at(line, keyword);
+    if (!instruction) continue;
+    const values = keyword === 'COPY' ? copyFrom(instruction) : mountFroms(instruction);
+    if (values.length !== indexes.length) continue;
+    indexes.forEach((useIndex, i) => {
+      const use = model.uses[useIndex];
+      const value = values[i];
+      if (!use || !isImage(use.source) || value?.text !== use.from) return;
+      const mirrored = mirror(value, use.from);
+      if (mirrored !== undefined) expected.uses[useIndex] = mirrored;
+    });
+  }
+
+  if (edits.length === 0) return text;
+  const result = applyEdits(text, edits);
+  return readsAsExpected(result, text, buildArgs, frontend, model, expected) ? result : text;
 }
 
-interface MirrorState {
-  mirrors: readonly Mirror[];
-  escape: string;
-  /** Global ARG values, as the engine will see them. */
-  values: Map<string, string | undefined>;
-  /** The same, with every value that came from a build arg replaced by a mark. */
-  traced: Map<string, string | undefined>;
-  /** Stage names so far, lower-cased; `''` for an unnamed stage. */
-  stages: string[];
-  edits: TextEdit[];
+function isImage(source: ImageSource): boolean {
+  return source.kind === 'image';
 }
 
-function declareGlobalArgs(
-  words: SourceWord[],
+/**
+ * The stages whose base comes from a build arg: read once more with every build arg set to a mark,
+ * a stage whose base changes (or that the second reading never reaches) depends on one.
+ */
+function dependsOnBuildArgs(
+  text: string,
   buildArgs: Readonly<Record<string, string>>,
-  state: MirrorState,
-): void {
-  for (const { text } of words) {
-    const equals = text.indexOf('=');
-    const name = equals === -1 ? text : text.slice(0, equals);
-    const fallback = equals === -1 ? undefined : text.slice(equals + 1);
-    if (Object.hasOwn(buildArgs, name)) {
-      state.values.set(name, buildArgs[name]);
-      state.traced.set(name, buildArgMark);
-    } else {
-      state.values.set(name, fallback === undefined ? undefined : expandWord(fallback, state.values, state.escape).value);
-      state.traced.set(name, fallback === undefined ? undefined : expandWord(fallback, state.traced, state.escape).value);
+  frontend: DockerfileFrontend,
+  model: DockerfileModel,
+): Set<number> {
+  const names = Object.keys(buildArgs);
+  if (names.length === 0) return new Set();
+  const marked = Object.fromEntries(names.map((name, index) => [name, `dockyard-build-arg-${index}-mark`]));
+  const other = readDockerfile(text, { buildArgs: marked, frontend });
+  const depending = new Set<number>();
+  model.stages.forEach((stage, index) => {
+    if (other.stages[index]?.base !== stage.base) depending.add(index);
+  });
+  return depending;
+}
+
+/** `--from=<value>` of a COPY or ADD, as located; empty when it has none. */
+function copyFrom(instruction: LocatedInstruction): SourceText[] {
+  const flag = instruction.flags.filter((each) => each.text.startsWith('--from=')).at(-1);
+  return flag ? [slice(flag, '--from='.length)] : [];
+}
+
+/**
+ * The `from=` of each `--mount` that has one, in order. Only unquoted CSV is located (a quoted
+ * field is rare and left as written); for a field given twice the last counts (parseMount).
+ */
+function mountFroms(instruction: LocatedInstruction): SourceText[] {
+  const values: SourceText[] = [];
+  for (const flag of instruction.flags) {
+    if (!flag.text.startsWith('--mount=')) continue;
+    const spec = slice(flag, '--mount='.length);
+    let from: SourceText | undefined;
+    let start = 0;
+    for (const field of spec.text.split(',')) {
+      const equals = field.indexOf('=');
+      if (equals !== -1 && field.slice(0, equals).toLowerCase() === 'from') from = slice(spec, start + equals + 1, start + field.length);
+      start += field.length + 1;
     }
-  }
-}
-
-function leadingFlags(words: SourceWord[]): SourceWord[] {
-  const end = words.findIndex((word) => !word.text.startsWith('--'));
-  return end === -1 ? words : words.slice(0, end);
-}
-
-/** `RUN --mount=type=cache,from=<image>,…`: mirrors the `from` value only. */
-function mirrorMountFrom(spec: SourceWord, state: MirrorState): void {
-  let start = 0;
-  for (const part of spec.text.split(',')) {
-    const equals = part.indexOf('=');
-    if (equals !== -1 && part.slice(0, equals).trim().toLowerCase() === 'from') {
-      mirrorWord(sliceWord(spec, start + equals + 1, start + part.length), state);
+    if (spec.text.includes('"')) {
+      if (from) return []; // not located: the caller leaves the instruction alone
+      continue;
     }
-    start += part.length + 1;
+    if (from && from.text !== '') values.push(from);
   }
+  return values;
 }
 
-function mirrorWord(word: SourceWord, state: MirrorState): void {
-  const traced = expandWord(word.text, state.traced, state.escape);
-  if (traced.value.includes(buildArgMark)) return;
-  const expansion = expandWord(word.text, state.values, state.escape);
-  if (expansion.undeclared.length > 0 || expansion.empty.length > 0) return;
-  const lower = expansion.value.toLowerCase();
-  if (lower === 'scratch' || state.stages.includes(lower)) return;
-  const mirrored = mirrorReference(expansion.value, state.mirrors);
-  if (mirrored !== undefined) state.edits.push(...replaceWord(word, mirrored));
+/** The image of a `# syntax=` directive on `line` (1-based), where the frontend found it. */
+function syntaxImage(text: string, lineStarts: readonly number[], line: number, image: string): SourceText | undefined {
+  const start = lineStarts[line - 1];
+  if (start === undefined || image === '') return undefined;
+  const next = lineStarts[line];
+  const content = text.slice(start, next === undefined ? text.length : next - 1);
+  const equals = content.indexOf('=');
+  if (equals === -1) return undefined;
+  let at = equals + 1;
+  while (at < content.length && /[\t\n\f\r ]/.test(content[at] ?? '')) at++;
+  if (!content.startsWith(image, at)) return undefined;
+  return { text: image, offsets: Array.from({ length: image.length }, (_, i) => start + at + i) };
+}
+
+/** Whether the rewritten file reads as the original with exactly the expected references changed. */
+function readsAsExpected(
+  result: string,
+  original: string,
+  buildArgs: Readonly<Record<string, string>>,
+  frontend: DockerfileFrontend,
+  before: DockerfileModel,
+  expected: { syntax: string | undefined; bases: string[]; uses: string[] },
+): boolean {
+  if (result.split('\n').length !== original.split('\n').length) return false;
+  const after = readDockerfile(result, { buildArgs, frontend });
+  const same = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((value, i) => value === b[i]);
+  const splitBefore = splitInstructions(original, frontend);
+  const splitAfter = splitInstructions(result, frontend);
+  return (
+    after.directives.escape === before.directives.escape &&
+    after.directives.syntax?.image === expected.syntax &&
+    // A warning about a variable in a reference goes when the reference is written out; a refusal may not appear.
+    !after.problems.some((problem) => problem.rejected) &&
+    same(after.stages.map((stage) => stage.base), expected.bases) &&
+    same(after.stages.map((stage) => `${stage.line}:${stage.name ?? ''}:${stage.platform ?? ''}:${stage.source.kind}`),
+      before.stages.map((stage) => `${stage.line}:${stage.name ?? ''}:${stage.platform ?? ''}:${stage.source.kind}`)) &&
+    same(after.uses.map((use) => use.from), expected.uses) &&
+    same(after.uses.map((use) => `${use.line}:${use.via}:${use.stage}:${use.source.kind}`), before.uses.map((use) => `${use.line}:${use.via}:${use.stage}:${use.source.kind}`)) &&
+    same(splitAfter.instructions.map((each) => `${each.keyword}:${each.line}:${each.endLine}`), splitBefore.instructions.map((each) => `${each.keyword}:${each.line}:${each.endLine}`)) &&
+    same(splitAfter.instructions.map((each) => JSON.stringify(each.heredocs ?? [])), splitBefore.instructions.map((each) => JSON.stringify(each.heredocs ?? [])))
+  );
 }
 
 /** The mirrored form of an image reference, or undefined when no mirror serves its registry. */
-export function mirrorReference(text: string, mirrors: readonly Mirror[]): string | undefined {
-  const reference = parseImageReference(text);
+export function mirrorReference(text: string, mirrors: readonly Mirror[], frontend?: DockerfileFrontend): string | undefined {
+  const reference = parseImageReference(text, frontend);
   if (!reference) return undefined;
   const mirror = mirrors.find((candidate) => normalizeRegistry(candidate.from) === reference.registry);
   return mirror ? formatMirrored(reference, mirror) : undefined;
@@ -142,24 +217,4 @@ function formatMirrored(reference: ImageReference, mirror: Mirror): string {
     (reference.tag === undefined ? '' : `:${reference.tag}`) +
     (reference.digest === undefined ? '' : `@${reference.digest}`)
   );
-}
-
-/** The `# syntax=<image>` parser directive names the BuildKit frontend image, pulled like a parent. */
-function syntaxEdits(text: string, mirrors: readonly Mirror[]): TextEdit[] {
-  let start = 0;
-  for (const line of text.split('\n')) {
-    const content = line.endsWith('\r') ? line.slice(0, -1) : line;
-    const match = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=/.exec(content);
-    if (!match) return [];
-    const syntax = syntaxDirective.exec(content);
-    const image = syntax?.[2];
-    if (syntax && image) {
-      const mirrored = mirrorReference(image, mirrors);
-      if (mirrored === undefined) return [];
-      const from = start + (syntax[1] ?? '').length;
-      return [{ start: from, end: from + image.length, text: mirrored }];
-    }
-    start += line.length + 1;
-  }
-  return [];
 }

@@ -1,14 +1,133 @@
 import { describe, expect, it } from 'vitest';
 import { applyMirrors, mirrorReference } from '../../../src/adapters/docker/apply-mirrors.ts';
 import type { Mirror } from '../../../src/adapters/docker/types.ts';
+import { dockerfileFrontends, type DockerfileFrontend } from '../../../src/domain/dockerfile/frontend.ts';
 import { readDockerfile } from '../../../src/domain/dockerfile/read-dockerfile.ts';
 
 const hub: Mirror = { from: 'docker.io', to: '127.0.0.1:5000/mirror' };
 const digest = `sha256:${'ab'.repeat(32)}`;
 
-function mirrored(text: string, buildArgs: Record<string, string> = {}, mirrors: Mirror[] = [hub]): string {
-  return applyMirrors(text, mirrors, buildArgs);
+function mirrored(
+  text: string,
+  buildArgs: Record<string, string> = {},
+  mirrors: Mirror[] = [hub],
+  frontend: DockerfileFrontend = 'buildkit-0.34',
+): string {
+  return applyMirrors(text, mirrors, buildArgs, frontend);
 }
+
+const frontends = Object.keys(dockerfileFrontends) as DockerfileFrontend[];
+
+/** The images each reading pulls or names, for comparing a file before and after. */
+function images(text: string, frontend: DockerfileFrontend): { line: number; base: string }[] {
+  const model = readDockerfile(text, { frontend });
+  return [
+    ...model.stages.map((stage) => ({ line: stage.line, base: stage.base })),
+    ...model.uses.map((use) => ({ line: use.line, base: use.from })),
+  ];
+}
+
+describe.each(frontends)('applyMirrors reads the file as %s does', (frontend) => {
+  const mirror = (text: string, buildArgs: Record<string, string> = {}) => mirrored(text, buildArgs, [hub], frontend);
+
+  it('follows line continuations with blanks after the escape and empty or comment lines inside', () => {
+    // parser.go trimContinuationCharacter allows spaces and tabs after the escape; Parse skips
+    // empty and comment lines inside a continuation.
+    const text = [
+      'FROM \\\t ',
+      '',
+      '# a comment',
+      '   debian:book\\  ',
+      '  ',
+      'worm AS base',
+      'RUN echo \\ ',
+      '  FROM docker.io/library/alpine',
+      '',
+    ].join('\n');
+
+    const result = mirror(text);
+
+    expect(result).toBe(text.replace('   debian:book\\  ', '   \\  ').replace('worm AS base', '127.0.0.1:5000/mirror/library/debian:bookworm AS base'));
+    expect(result.split('\n')).toHaveLength(text.split('\n').length);
+    expect(readDockerfile(result, { frontend }).stages).toMatchObject([
+      { line: 1, name: 'base', base: '127.0.0.1:5000/mirror/library/debian:bookworm' },
+    ]);
+  });
+
+  it('honours `# escape=` with backtick continuations and leaves backslashes alone', () => {
+    const text = [
+      '# escape=`',
+      'FROM `',
+      '  debian:bookworm AS a',
+      'COPY --from=busybox:1.36 `',
+      '  C:\\src C:\\dst',
+      'RUN --mount=type=bind,`',
+      'from=alpine:3,target=/m `',
+      '  echo \\',
+      'FROM a',
+      '',
+    ].join('\n');
+
+    const result = mirror(text);
+
+    expect(result).toBe(
+      text
+        .replace('  debian:bookworm', '  127.0.0.1:5000/mirror/library/debian:bookworm')
+        .replace('--from=busybox:1.36', '--from=127.0.0.1:5000/mirror/library/busybox:1.36')
+        .replace('from=alpine:3', 'from=127.0.0.1:5000/mirror/library/alpine:3'),
+    );
+    expect(images(result, frontend).map((each) => each.line)).toEqual(images(text, frontend).map((each) => each.line));
+  });
+
+  it('does not continue a line on a backslash once the escape is a backtick', () => {
+    const text = 'FROM debian:bookworm AS a\nRUN echo \\\nFROM docker.io/library/alpine\n';
+
+    // With `\` the FROM line continues the RUN; with a backtick escape it is an instruction of its own.
+    expect(mirror(text)).toBe('FROM 127.0.0.1:5000/mirror/library/debian:bookworm AS a\nRUN echo \\\nFROM docker.io/library/alpine\n');
+    expect(mirror(`# escape=\`\n${text}`)).toBe(
+      '# escape=`\nFROM 127.0.0.1:5000/mirror/library/debian:bookworm AS a\nRUN echo \\\nFROM 127.0.0.1:5000/mirror/library/alpine\n',
+    );
+  });
+
+  it('reads a `\\` continuation when there is no escape directive, whatever the file says later', () => {
+    const text = 'FROM debian:bookworm AS a\n# escape=`\nFROM \\\n  alpine:3\n';
+
+    expect(mirror(text)).toBe('FROM 127.0.0.1:5000/mirror/library/debian:bookworm AS a\n# escape=`\nFROM \\\n  127.0.0.1:5000/mirror/library/alpine:3\n');
+  });
+});
+
+describe('applyMirrors and heredocs', () => {
+  const text = [
+    'FROM debian:bookworm',
+    'COPY <<EOF /etc/notes',
+    'FROM docker.io/x',
+    'COPY --from=docker.io/y / /',
+    'EOF',
+    'RUN <<-SCRIPT cat',
+    '\tFROM docker.io/z',
+    '\tSCRIPT',
+    'FROM alpine:3',
+    '',
+  ].join('\n');
+
+  it('never rewrites a heredoc body under buildkit-0.34, which reads it as file content', () => {
+    const result = mirrored(text, {}, [hub], 'buildkit-0.34');
+
+    expect(result).toBe(
+      text.replace('FROM debian:bookworm', 'FROM 127.0.0.1:5000/mirror/library/debian:bookworm').replace('FROM alpine:3', 'FROM 127.0.0.1:5000/mirror/library/alpine:3'),
+    );
+    expect(result).toContain('\nFROM docker.io/x\nCOPY --from=docker.io/y / /\nEOF\n');
+    expect(result).toContain('\tFROM docker.io/z\n');
+  });
+
+  it('rewrites those lines under buildkit-0.8, which has no heredocs and reads them as instructions', () => {
+    const result = mirrored(text, {}, [hub], 'buildkit-0.8');
+
+    // v0.8.3 reads `EOF` and `\tSCRIPT` as unknown instructions: BuildKit refuses the file, so nothing is pulled or rewritten.
+    expect(readDockerfile(text, { frontend: 'buildkit-0.8' }).problems.some((problem) => problem.rejected)).toBe(true);
+    expect(result).toBe(text);
+  });
+});
 
 describe('applyMirrors', () => {
   it('rewrites Docker Hub parents to the mirror, keeping tag and digest and normalizing short names', () => {
@@ -121,7 +240,7 @@ describe('applyMirrors', () => {
 
   it('returns the text untouched without mirrors', () => {
     const text = 'FROM debian\n';
-    expect(applyMirrors(text, [], {})).toBe(text);
+    expect(applyMirrors(text, [], {}, 'buildkit-0.34')).toBe(text);
   });
 });
 

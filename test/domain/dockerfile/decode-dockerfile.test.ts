@@ -10,15 +10,21 @@ describe('decodeDockerfile', () => {
     });
   });
 
-  it('strips a UTF-8 byte order mark', () => {
+  it('keeps a UTF-8 byte order mark for the reader, which drops exactly one as BuildKit does', () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('FROM debian\n')]);
 
-    expect(decodeDockerfile(bytes)).toEqual({ text: 'FROM debian\n' });
+    expect(decodeDockerfile(bytes)).toEqual({ text: '\uFEFFFROM debian\n' });
+  });
+
+  it('keeps a second byte order mark, which BuildKit reads as part of the first instruction', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, ...new TextEncoder().encode('FROM debian\n')]);
+
+    expect(decodeDockerfile(bytes)).toEqual({ text: '\uFEFF\uFEFFFROM debian\n' });
   });
 
   it('refuses bytes with a NUL as binary', () => {
     expect(decodeDockerfile(new TextEncoder().encode('FROM debian\n\u0000\u0001'))).toEqual({
-      problem: { rule: 'DY010', line: 1, message: binaryMessage },
+      problem: { rule: 'DY010', line: 1, rejected: false, message: binaryMessage },
     });
   });
 
@@ -26,13 +32,13 @@ describe('decodeDockerfile', () => {
     // A PNG header: 0x89 is not a valid UTF-8 lead byte.
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-    expect(decodeDockerfile(bytes)).toEqual({ problem: { rule: 'DY010', line: 1, message: binaryMessage } });
+    expect(decodeDockerfile(bytes)).toEqual({ problem: { rule: 'DY010', line: 1, rejected: false, message: binaryMessage } });
   });
 
   it('refuses Latin-1 text, which is not UTF-8', () => {
     const bytes = new Uint8Array([...new TextEncoder().encode('LABEL a="Zo'), 0xeb, 0x22]);
 
-    expect(decodeDockerfile(bytes)).toEqual({ problem: { rule: 'DY010', line: 1, message: binaryMessage } });
+    expect(decodeDockerfile(bytes)).toEqual({ problem: { rule: 'DY010', line: 1, rejected: false, message: binaryMessage } });
   });
 
   it('accepts a file of exactly the maximum size', () => {
@@ -52,6 +58,7 @@ describe('decodeDockerfile', () => {
       problem: {
         rule: 'DY010',
         line: 1,
+        rejected: false,
         message:
           'This Dockerfile is 4.8 MiB; Dockyard reads Dockerfiles up to 1 MiB. Move generated content into files the build copies.',
       },
