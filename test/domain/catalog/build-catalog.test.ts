@@ -81,19 +81,29 @@ describe('buildCatalog', () => {
     const dockerfile = [
       'ARG REGISTRY',
       'FROM ${REGISTRY}/jenkins-agents/node AS assets',
+      'FROM ${REGISTRY}/jenkins-agents/go AS go',
       'FROM ${REGISTRY}/jenkins-agents/python',
-      'COPY --from=${REGISTRY}/jenkins-agents/go /usr/local/go /usr/local/go',
+      'COPY --from=go /usr/local/go /usr/local/go',
       'COPY --from=assets /dist /dist',
-      'RUN --mount=type=bind,from=${REGISTRY}/jenkins-agents/node,target=/n true',
+      'RUN --mount=type=bind,from=assets,target=/n true',
       'COPY --from=golang:1.22 / /',
     ].join('\n');
     const catalog = buildCatalog([folder('web', dockerfile)], config);
 
     expect(catalog.findings).toEqual([]);
     expect(catalog.images.get('web')).toMatchObject({
-      parent: { kind: 'catalog', name: 'python', line: 3 },
+      parent: { kind: 'catalog', name: 'python', line: 4 },
       dependsOn: ['go', 'node', 'python'],
     });
+  });
+
+  it('refuses a catalog image named through a variable in COPY --from, as BuildKit does: an alias stage names it', () => {
+    const dockerfile = ['ARG REGISTRY', 'FROM ${REGISTRY}/jenkins-agents/python', 'COPY --from=${REGISTRY}/jenkins-agents/go / /'].join('\n');
+    const catalog = buildCatalog([folder('web', dockerfile)], config);
+
+    expect(catalog.findings).toEqual([
+      error('web', 'images/web/Dockerfile', 3, 'DY020', 'BuildKit rejects this Dockerfile: variable expansion is not supported for --from. Define a stage with `FROM` using an ARG from the global scope and copy from it.'),
+    ]);
   });
 
   it('passes the registry under a custom registryArg', () => {
@@ -113,7 +123,14 @@ describe('buildCatalog', () => {
         'images/python/Dockerfile',
         2,
         'DY014',
-        '`${REGISTRY}/jenkins-agents/base` uses `REGISTRY`, which is not declared: Docker would expand it to nothing. Declare `ARG REGISTRY=<default>` above the first FROM.',
+        '`${REGISTRY}/jenkins-agents/base` uses `REGISTRY`, which is not declared or has no value: Docker expands it to nothing. Declare `ARG REGISTRY=<default>` above the first FROM.',
+      ),
+      error(
+        'python',
+        'images/python/Dockerfile',
+        2,
+        'DY015',
+        '`/jenkins-agents/base` is not a valid image reference (invalid reference format), so BuildKit refuses it. Write `[registry/]name[:tag][@sha256:digest]` in lower case.',
       ),
     ]);
     expect(catalog.images.get('python')?.parent).toEqual({ kind: 'unknown', line: 2, text: '/jenkins-agents/base' });

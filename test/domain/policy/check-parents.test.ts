@@ -272,10 +272,10 @@ describe('checkParents', () => {
       expect(Object.fromEntries(result.verdicts)).toEqual({ base: 'approved', python: 'missing' });
     });
 
-    it('reports a missing catalog image pulled by COPY --from at its line', () => {
-      const result = check([base, folder('tool', ['ARG REGISTRY', 'FROM ${REGISTRY}/jenkins-agents/base', 'COPY --from=${REGISTRY}/jenkins-agents/go / /'].join('\n'))]);
+    it('reports a missing catalog image a build stage pulls at its line', () => {
+      const result = check([base, folder('tool', ['ARG REGISTRY', 'FROM ${REGISTRY}/jenkins-agents/go AS go', 'FROM ${REGISTRY}/jenkins-agents/base', 'COPY --from=go / /'].join('\n'))]);
 
-      expect(result.findings).toEqual([error('tool', 3, 'DY003', expect.stringMatching(/^`go` is not in the catalog: there is no `images\/go\/Dockerfile`/))]);
+      expect(result.findings).toEqual([error('tool', 2, 'DY003', expect.stringMatching(/^`go` is not in the catalog: there is no `images\/go\/Dockerfile`/))]);
     });
 
     it('reports each image on a cycle (DY004) at its FROM line, with the cycle in order', () => {
