@@ -13,6 +13,7 @@ import { publishTag } from '../adapters/registry/publish-tag.ts';
 import { pushImage } from '../adapters/registry/push-image.ts';
 import { StateStore } from '../adapters/state/state-store.ts';
 import { scanImage } from '../adapters/trivy/run-trivy.ts';
+import { setDocsUrl } from '../domain/report/links.ts';
 import { readAppEnv, type AppEnv } from '../config/app-env.ts';
 import type { OperatorRegistry, OperatorSettings } from '../config/operator-schema.ts';
 import { readOperatorSettings } from '../config/read-operator-settings.ts';
@@ -62,6 +63,7 @@ export interface Engines {
  */
 export function createServices(app: Probot): Services {
   const env = readAppEnv();
+  setDocsUrl(env.DOCKYARD_DOCS_URL);
   const operator = readOperatorSettings(env.DOCKYARD_OPERATOR_CONFIG);
   const endpoint = env.DOCKYARD_ECR_ENDPOINT ? { endpoint: env.DOCKYARD_ECR_ENDPOINT } : {};
   const ecr = createEcrClient(endpoint);

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { analyzeCatalog } from '../domain/check/analyze-catalog.ts';
 import { defaultFrontend, dockerfileFrontends, type DockerfileFrontend } from '../domain/dockerfile/frontend.ts';
+import { setDocsUrl } from '../domain/report/links.ts';
 import { renderSarif } from '../domain/report/render-sarif.ts';
 import { renderJson, renderText } from '../domain/report/render-text.ts';
 import { OutsideError, UserError } from '../errors.ts';
@@ -22,6 +23,12 @@ function frontendOption(): Option {
 /** Runs the `dockyard` command line and returns the exit code. */
 export async function main(argv: readonly string[], out: OutputStream = process.stdout, err: OutputStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let code: number = exitCodes.passed;
+  try {
+    setDocsUrl(env['DOCKYARD_DOCS_URL']);
+  } catch (error) {
+    err.write(`dockyard: ${(error as Error).message}\n`);
+    return exitCodes.usage;
+  }
   const status = progress(err);
   const program = new Command('dockyard')
     .description('Check and plan a catalog of Jenkins agent images, the way the Dockyard app does on pull requests.')

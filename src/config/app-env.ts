@@ -29,6 +29,8 @@ const appEnvSchema = z.object({
   DOCKYARD_MIRRORS: mirrorList,
   /** Trivy's cache folder, holding its vulnerability database (`db/`). Must be writable. */
   DOCKYARD_TRIVY_CACHE: z.string().default('.dockyard-state/trivy'),
+  /** Where the operator publishes Dockyard's docs/ folder; findings link their rule pages there. */
+  DOCKYARD_DOCS_URL: z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~-]+)*\/?$/, 'must be a plain https address such as https://dockyard.example.com/docs').optional(),
   /** A mirror of Trivy's database (an OCI repository), for builders that cannot reach the default. */
   DOCKYARD_TRIVY_DB_REPOSITORY: z.string().optional(),
   /** `true` for a pre-seeded database that Trivy must never try to update (air-gapped builders). */

@@ -13,7 +13,7 @@ export function configJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     ...schema,
-    $id: 'https://github.com/dockyard-app/dockyard/raw/main/schema/dockyard.schema.json',
+    $id: 'urn:dockyard:config:dockyard.yml',
     title: 'Dockyard repository config (.github/dockyard.yml)',
     description: 'The policy and settings Dockyard reads from the default branch. See the README, "Configuration".',
   };

@@ -79,6 +79,9 @@ describe('colour and progress', () => {
 });
 
 describe('dockyard check --format sarif', () => {
+  beforeAll(() => {
+    process.env['DOCKYARD_DOCS_URL'] = 'https://dockyard.example.com/docs';
+  });
   const schema = JSON.parse(readFileSync(path.join(import.meta.dirname, 'sarif/sarif-schema-2.1.0.json'), 'utf8')) as object;
 
   it('is a SARIF 2.1.0 log the official schema accepts, with rules linking their pages and stable fingerprints', async () => {
@@ -94,7 +97,7 @@ describe('dockyard check --format sarif', () => {
     expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
     const [sarifRun] = log.runs;
     expect(sarifRun?.tool.driver.name).toBe('Dockyard');
-    expect(sarifRun?.tool.driver.rules.find((rule) => rule.id === 'DY001')?.helpUri).toBe('https://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY001.md');
+    expect(sarifRun?.tool.driver.rules.find((rule) => rule.id === 'DY001')?.helpUri).toBe('https://dockyard.example.com/docs/rules/DY001.md');
     expect(sarifRun?.tool.driver.rules.filter((rule) => /^DL\d{4}$/.test(rule.id)).every((rule) => rule.helpUri?.startsWith('https://github.com/hadolint/hadolint/wiki/DL'))).toBe(true);
     const dy001 = sarifRun?.results.find((each) => each.ruleId === 'DY001');
     expect(dy001).toMatchObject({ level: 'error', locations: [{ physicalLocation: { artifactLocation: { uri: 'images/python/Dockerfile' }, region: { startLine: 6 } } }] });

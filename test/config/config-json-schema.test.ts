@@ -32,7 +32,7 @@ describe(`the config JSON schema (${configSchemaFile})`, () => {
     const example = yamlAfter('## Configuration');
 
     expect(validate(parse(example)), JSON.stringify(validate.errors)).toBe(true);
-    expect(example.split('\n')[0]).toBe(`# yaml-language-server: $schema=https://github.com/dockyard-app/dockyard/raw/main/${configSchemaFile}`);
+    expect(example.split('\n')[0]).toBe(`# yaml-language-server: $schema=https://dockyard.example.com/${configSchemaFile}`);
   });
 
   it('rejects a typo’d key, naming it', () => {

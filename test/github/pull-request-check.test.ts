@@ -8,6 +8,7 @@ import { createDockyard } from '../../src/index.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { testProbot } from '../mocks/test-probot.ts';
+import { setDocsUrl } from '../../src/domain/report/links.ts';
 import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
 
 type Example = { action?: string; installation?: { id: number } } & Record<string, unknown>;
@@ -39,6 +40,7 @@ let github: nock.Scope;
 const unmatched: string[] = [];
 
 beforeAll(() => {
+  setDocsUrl('https://dockyard.example.com/docs');
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
   nock.disableNetConnect();
   nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
@@ -111,7 +113,7 @@ describe('pull_request events', () => {
             end_line: 2,
             annotation_level: 'failure',
             title: 'DY001 (Dockyard error, fails the check) in python',
-            message: `\`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}\n\nhttps://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY001.md`,
+            message: `\`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed}\n\nhttps://dockyard.example.com/docs/rules/DY001.md`,
           },
         ],
       },
@@ -123,7 +125,7 @@ describe('pull_request events', () => {
     // What to fix comes first, linked to the line at the head commit and to the rule's page.
     expect(body.split('\n').slice(3, 5)).toEqual([
       '- **python** (changed)',
-      `  - ❌ [\`images/python/Dockerfile:2\`](https://github.com/Codertocat/Hello-World/blob/${headSha}/images/python/Dockerfile#L2) **[DY001](https://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY001.md)** (Dockyard error) \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed.replace('/<name>;', '/\\<name\\>;')}`,
+      `  - ❌ [\`images/python/Dockerfile:2\`](https://github.com/Codertocat/Hello-World/blob/${headSha}/images/python/Dockerfile#L2) **[DY001](https://dockyard.example.com/docs/rules/DY001.md)** (Dockyard error) \`docker.io/library/ubuntu:22.04\` is not an approved parent. ${allowed.replace('/<name>;', '/\\<name\\>;')}`,
     ]);
     expect(body).toContain('```mermaid\ngraph TD\n  n0["python"]:::failing\n  n1["docker.io/library/ubuntu:22.04 (not approved)"]:::refused\n  n1 -.-> n0\n');
     expect((updates[0] as { output: { summary: string } }).output.summary).toBe(body.replace('<!-- dockyard:report -->\n', ''));

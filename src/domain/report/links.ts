@@ -1,8 +1,23 @@
+let docsUrl: string | undefined;
+
 /**
- * Where Dockyard's own rule pages are published: `docs/rules/<rule>.md` of Dockyard's repository. The one
- * place that names it; every finding, annotation and SARIF rule links here.
+ * Where the operator publishes Dockyard's `docs/` folder (e.g. a fork's `…/blob/main/docs`, or any web
+ * server holding it), from `DOCKYARD_DOCS_URL`: every finding, annotation and SARIF rule of Dockyard's
+ * own links to `<url>/rules/<rule>.md`. Set once where the process starts; unset, Dockyard's rules are
+ * named without a link (hadolint's and ShellCheck's still link to their own pages).
  */
-export const dockyardDocsUrl = 'https://github.com/dockyard-app/dockyard/blob/main/docs';
+export function setDocsUrl(url: string | undefined): void {
+  const trimmed = url?.trim().replace(/\/+$/, '');
+  if (trimmed !== undefined && trimmed !== '' && !webAddress.test(trimmed)) {
+    throw new Error(`DOCKYARD_DOCS_URL must be a plain https address such as https://dockyard.example.com/docs, not \`${trimmed}\``);
+  }
+  docsUrl = trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/** The configured docs address, if any. */
+export function dockyardDocsUrl(): string | undefined {
+  return docsUrl;
+}
 
 /** Dockyard's own rules, each with its page under docs/rules/, by id: what the rule is about, in a few words. */
 export const dockyardRules: Readonly<Record<string, string>> = {
@@ -29,8 +44,8 @@ export const dockyardRules: Readonly<Record<string, string>> = {
   DY030: 'Jenkins template sizes not valid on Fargate',
 };
 
-const ruleLinks: readonly [RegExp, (rule: string) => string][] = [
-  [/^DY\d{3}$/, (rule) => `${dockyardDocsUrl}/rules/${rule}.md`],
+const ruleLinks: readonly [RegExp, (rule: string) => string | undefined][] = [
+  [/^DY\d{3}$/, (rule) => (docsUrl === undefined ? undefined : `${docsUrl}/rules/${rule}.md`)],
   [/^DL\d{4}$/, (rule) => `https://github.com/hadolint/hadolint/wiki/${rule}`],
   // hadolint runs ShellCheck on RUN lines; those rules are documented by ShellCheck, not hadolint.
   [/^SC\d{4}$/, (rule) => `https://www.shellcheck.net/wiki/${rule}`],

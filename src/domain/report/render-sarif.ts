@@ -49,12 +49,13 @@ export function renderSarif(outcome: CheckOutcome, options: SarifOptions): strin
     partialFingerprints: { 'dockyardFinding/v1': fingerprint(finding) },
     properties: { source: finding.source, sourceLevel: levelText(finding), failsCheck: outcome.failing.has(finding), ...(finding.image ? { image: finding.image } : {}) },
   }));
+  const docs = dockyardDocsUrl();
   const log = {
     $schema: sarifSchema,
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'Dockyard', version: options.version, informationUri: `${dockyardDocsUrl}/rules/README.md`, rules } },
+        tool: { driver: { name: 'Dockyard', version: options.version, ...(docs === undefined ? {} : { informationUri: `${docs}/rules/README.md` }), rules } },
         results,
         columnKind: 'utf16CodeUnits',
       },

@@ -9,6 +9,9 @@ import { childOf, folder, fromUpstream } from '../catalog/catalog-fixtures.ts';
 import { hadolint, seedFolders } from '../check/check-fixtures.ts';
 import { unfixed, vulnerability } from '../scan/scan-fixtures.ts';
 import { lintOk, modified, outcomeOf, sha } from './report-fixtures.ts';
+import { setDocsUrl } from '../../../src/domain/report/links.ts';
+
+setDocsUrl('https://dockyard.example.com/docs');
 
 export const repoUrl = 'https://github.com/acme/agents';
 export const checkRunUrl = 'https://github.com/acme/agents/runs/42';

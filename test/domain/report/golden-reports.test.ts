@@ -86,7 +86,7 @@ describe('pull request reports, as the reviewed golden files', () => {
 
     expect(hrefs(list)).toEqual([
       'https://github.com/acme/agents/blob/0123456789abcdef0123456789abcdef01234567/images/python/Dockerfile#L1',
-      'https://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY001.md',
+      'https://dockyard.example.com/docs/rules/DY001.md',
     ]);
   });
 

@@ -74,7 +74,7 @@ const repoUrl = 'https://github.com/acme/agents';
 const dockyardLinks = [
   /^https:\/\/github\.com\/acme\/agents\/runs\/42$/,
   /^https:\/\/github\.com\/hadolint\/hadolint\/wiki\/DL\d{4}$/,
-  /^https:\/\/github\.com\/dockyard-app\/dockyard\/blob\/main\/docs\/rules\/DY\d{3}\.md$/,
+  /^https:\/\/dockyard\.example\.com\/docs\/rules\/DY\d{3}\.md$/,
   // A finding's file at the checked commit: only Dockyard's own catalog paths, percent-encoded.
   /^https:\/\/github\.com\/acme\/agents\/blob\/0123456789abcdef0123456789abcdef01234567\/images\/(spaced|word|meta)\/(Dockerfile|image\.yml)#L\d+$/,
   /^https:\/\/avd\.aquasec\.com\//,

@@ -88,7 +88,7 @@ describe('renderComment', () => {
 
     expect(tableRows(comment)).toEqual(['| boto3 (changed) | `python` ❌ not in catalog | ❌ 1 |', '| python (removed) | — | — |']);
     expect(comment).toContain(
-      '**[DY003](https://github.com/dockyard-app/dockyard/blob/main/docs/rules/DY003.md)** (Dockyard error) `python` is not in the catalog: this change removes `images/python`, but `boto3` still builds on it.',
+      '**[DY003](https://dockyard.example.com/docs/rules/DY003.md)** (Dockyard error) `python` is not in the catalog: this change removes `images/python`, but `boto3` still builds on it.',
     );
   });
 

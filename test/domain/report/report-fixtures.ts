@@ -5,6 +5,10 @@ import { concludeCheck, type CheckOutcome, type LintOutcome } from '../../../src
 import type { ImageFolder } from '../../../src/domain/catalog/types.ts';
 import type { Finding } from '../../../src/domain/findings.ts';
 import { seedConfig, seedFolders } from '../check/check-fixtures.ts';
+import { setDocsUrl } from '../../../src/domain/report/links.ts';
+
+// Where the reports under test link Dockyard's rule pages (the operator's DOCKYARD_DOCS_URL).
+setDocsUrl('https://dockyard.example.com/docs');
 
 export const sha = '0123456789abcdef0123456789abcdef01234567';
 

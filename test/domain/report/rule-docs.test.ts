@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockyardRules, ruleUrl } from '../../../src/domain/report/links.ts';
+import { dockyardRules, ruleUrl, setDocsUrl } from '../../../src/domain/report/links.ts';
+
+setDocsUrl('https://dockyard.example.com/docs');
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -29,7 +31,19 @@ describe('rule pages', () => {
       expect(text.startsWith(`# ${rule}: ${dockyardRules[rule]}\n`), rule).toBe(true);
       expect(text).toContain('## What it means');
       expect(text).toContain('## How to fix it');
-      expect(ruleUrl(rule)).toBe(`https://github.com/dockyard-app/dockyard/blob/main/docs/rules/${rule}.md`);
+      expect(ruleUrl(rule)).toBe(`https://dockyard.example.com/docs/rules/${rule}.md`);
     }
+  });
+});
+
+describe('rule links', () => {
+  it('name Dockyard rules without a link until the operator says where the docs are, and refuse an address that is not plain https', () => {
+    setDocsUrl(undefined);
+    expect(ruleUrl('DY001')).toBeUndefined();
+    expect(ruleUrl('DL3008')).toBe('https://github.com/hadolint/hadolint/wiki/DL3008');
+    expect(() => setDocsUrl('javascript:alert(1)')).toThrow(/plain https address/);
+    expect(() => setDocsUrl('https://docs.example.com/a b')).toThrow(/plain https address/);
+    setDocsUrl('https://dockyard.example.com/docs/');
+    expect(ruleUrl('DY001')).toBe('https://dockyard.example.com/docs/rules/DY001.md');
   });
 });
