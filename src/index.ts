@@ -1,11 +1,13 @@
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { writeSync } from 'node:fs';
-import { createServices, type Services } from './app/services.ts';
+import { createServices, wirePullRequestChecks, type Services } from './app/services.ts';
 import { checkWebhookSecret } from './config/webhook-secret.ts';
 import { UserError } from './errors.ts';
-import { onBuildCommand } from './github/comment-handler.ts';
+import { onComment } from './github/comment-handler.ts';
 import { onCheckRunRerequested, onPullRequest } from './github/pull-request-handlers.ts';
 import { onPush } from './github/push-handler.ts';
+import { serveHealth } from './server/health.ts';
+import { DockyardMetrics } from './server/metrics.ts';
 import { serveCasc } from './server/serve-casc.ts';
 
 /**
@@ -15,15 +17,20 @@ import { serveCasc } from './server/serve-casc.ts';
 export function createDockyard(services?: Services) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
     if (!services) refuseInsecureStart(app);
-    const { builds, queue, store, operator } = services ?? servicesOrExit(app);
+    const wired = services ?? servicesOrExit(app);
+    const { builds, queue, store, operator } = wired;
+    const metrics = wired.metrics ?? new DockyardMetrics(store);
+    const timed = metrics.webhook.bind(metrics);
     options?.addHandler(serveCasc(store));
+    options?.addHandler(serveHealth(wired.readiness ?? { state: () => store.assertReadable() }));
+    options?.addHandler(metrics.handler());
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
-      onPullRequest(builds, operator),
+      timed(onPullRequest(wirePullRequestChecks(app, wired))),
     );
-    app.on('check_run.rerequested', onCheckRunRerequested(builds, operator));
-    app.on('push', onPush(queue));
-    app.on('issue_comment.created', onBuildCommand(store, builds, operator));
+    app.on('check_run.rerequested', timed(onCheckRunRerequested(builds, operator, queue)));
+    app.on('push', timed(onPush(queue)));
+    app.on('issue_comment.created', timed(onComment({ store, queue, builds, operator })));
     queue.kick();
   };
 }

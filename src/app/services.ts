@@ -26,10 +26,17 @@ import type { PublishPorts, PushAuth } from '../jobs/publish-ports.ts';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { GitHubClient } from '../adapters/github/github-client.ts';
 import { publishJobKind } from '../github/push-handler.ts';
+import { PullRequestChecks } from '../jobs/pr-check-job.ts';
 import { registerJenkins, type RegisterJob } from '../jobs/register-jenkins.ts';
+import { readTag } from '../adapters/registry/read-manifest.ts';
+import { tagManifest } from '../adapters/registry/tag-manifest.ts';
+import { readTrivyDatabase } from '../adapters/trivy/trivy-database.ts';
+import { registerJobKey, registerJobKind } from '../jobs/job-keys.ts';
+import { rollbackImage, rollbackJobKind, type RollbackJob, type RollbackPorts } from '../jobs/rollback-image.ts';
+import type { ReadinessProbes } from '../server/health.ts';
+import { DockyardMetrics } from '../server/metrics.ts';
 
-/** The job kind that registers a repository's published images in Jenkins. */
-export const registerJobKind = 'register';
+export { registerJobKind } from '../jobs/job-keys.ts';
 
 /** Everything the handlers use beyond GitHub: state, the job queue, and building. */
 export interface Services {
@@ -37,6 +44,10 @@ export interface Services {
   queue: JobQueue;
   /** Absent when the app runs without a Docker engine: pull requests then get policy and lint only. */
   builds?: PullRequestBuildDeps;
+  /** The app's Prometheus metrics; made over the store when absent. */
+  metrics?: DockyardMetrics;
+  /** What `/readyz` asks; only the state store when absent. */
+  readiness?: ReadinessProbes;
   /** The operator's settings: pull request checks resolve a repository's registry through its grants. */
   operator?: OperatorSettings;
 }
@@ -80,7 +91,9 @@ export function createServices(app: Probot): Services {
 export function wireServices(app: Probot, engines: Engines): Services {
   const { env, ecr } = engines;
   const store = new StateStore(path.join(env.DOCKYARD_STATE_DIR, 'dockyard.sqlite'));
-  const build = buildPorts(engines);
+  const metrics = new DockyardMetrics(store);
+  const build = buildPorts(engines, metrics);
+  const auth = async (installationId: number): Promise<GitHubClient> => metrics.watchRateLimit((await app.auth(installationId)) as GitHubClient, installationId);
   const registryAuth = async (registry?: OperatorRegistry): Promise<PushAuth> => {
     const auth = await getRegistryAuth(registry ? (engines.ecrFor?.(registry) ?? ecr) : ecr);
     return { registry: auth.registry, endpoint: auth.endpoint, username: auth.username, password: auth.password };
@@ -88,30 +101,64 @@ export function wireServices(app: Probot, engines: Engines): Services {
   const queue: JobQueue = new JobQueue(
     store,
     {
-      [publishJobKind]: async (payload) => {
+      [publishJobKind]: async (payload, _record, signal) => {
         const job = payload as PublishJob & { installationId: number };
-        const octokit = (await app.auth(job.installationId)) as GitHubClient;
+        const octokit = await auth(job.installationId);
         const log = app.log.child({ job: `publish:${job.owner}/${job.repo}@${job.after.slice(0, 7)}` });
-        const outcome = await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, operator: engines.operator, publish: (target, settings) => publishPorts(engines, target, settings) }, job);
+        const outcome = await publishCommit({ octokit, log, store, mirrors: env.DOCKYARD_MIRRORS, build, operator: engines.operator, publish: (target, settings) => publishPorts(engines, target, settings, metrics), signal }, job);
         if (outcome.registryChanged) {
           const register: RegisterJob = { owner: job.owner, repo: job.repo, commit: job.after, installationId: job.installationId };
-          queue.enqueue(registerJobKind, `register:${job.owner}/${job.repo}:${job.after}`, register, `${job.owner}/${job.repo}`);
+          queue.enqueue(registerJobKind, registerJobKey(`${job.owner}/${job.repo}`, job.after), register, `${job.owner}/${job.repo}`);
         }
       },
-      [registerJobKind]: async (payload) => {
+      [registerJobKind]: async (payload, _record, signal) => {
         const job = payload as RegisterJob;
-        const octokit = (await app.auth(job.installationId)) as GitHubClient;
+        const octokit = await auth(job.installationId);
         const log = app.log.child({ job: `register:${job.owner}/${job.repo}@${job.commit.slice(0, 7)}` });
-        await registerJenkins({ octokit, log, store, env: engines.processEnv ?? process.env, operator: engines.operator }, job);
+        // Jenkins requests end when the job is aborted (its time limit, or the queue stopping).
+        const bound: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+        await registerJenkins({ octokit, log, store, env: engines.processEnv ?? process.env, operator: engines.operator, fetch: bound }, job);
+      },
+      [rollbackJobKind]: async (payload, record) => {
+        const job = payload as RollbackJob;
+        const octokit = await auth(job.installationId);
+        const log = app.log.child({ job: record.key });
+        const outcome = await rollbackImage({ octokit, log, store, operator: engines.operator, ports: (target) => rollbackPorts(engines, target, metrics) }, job, record.key);
+        if (outcome.status === 'rolled-back') {
+          // A key of its own: the head's own registration may have run already, and this one must run now.
+          const register: RegisterJob = { owner: job.owner, repo: job.repo, commit: outcome.head, installationId: job.installationId };
+          queue.enqueue(registerJobKind, `${registerJobKey(`${job.owner}/${job.repo}`, outcome.head)}:${record.key}`, register, `${job.owner}/${job.repo}`);
+        }
       },
     },
     app.log.child({ name: 'jobs' }),
-    engines.queueOptions,
+    { observer: metrics.jobObserver, ...(engines.operator?.jobs ? { concurrency: engines.operator.jobs.concurrency } : {}), ...engines.queueOptions },
   );
-  return { store, queue, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth }, ...(engines.operator ? { operator: engines.operator } : {}) };
+  const readiness: ReadinessProbes = {
+    state: () => store.assertReadable(),
+    docker: () => engines.docker.ping(),
+    trivy: () => readTrivyDatabase(env.DOCKYARD_TRIVY_CACHE, new Date()),
+    trivyOffline: env.DOCKYARD_TRIVY_OFFLINE,
+  };
+  return { store, queue, metrics, readiness, builds: { store, mirrors: env.DOCKYARD_MIRRORS, ports: build, registryAuth }, ...(engines.operator ? { operator: engines.operator } : {}) };
 }
 
-function buildPorts({ env, docker, operator }: Engines): BuildPorts {
+/**
+ * The pull request checks over the services: their job handler is added to the queue, and the webhook
+ * handler records checks through them.
+ */
+export function wirePullRequestChecks(app: Probot, services: Services): PullRequestChecks {
+  return new PullRequestChecks({
+    store: services.store,
+    queue: services.queue,
+    auth: async (installationId) => (await app.auth(installationId)) as GitHubClient,
+    log: app.log.child({ name: 'pr-checks' }),
+    ...(services.builds ? { builds: services.builds } : {}),
+    ...(services.operator ? { operator: services.operator } : {}),
+  });
+}
+
+function buildPorts({ env, docker, operator }: Engines, metrics: DockyardMetrics): BuildPorts {
   // Every build runs under the operator's limits and egress rules (their defaults without a file).
   const limits = buildLimitsFrom(operator?.build);
   const trivy = {
@@ -121,7 +168,7 @@ function buildPorts({ env, docker, operator }: Engines): BuildPorts {
     ...(env.DOCKYARD_TRIVY_DB_REPOSITORY ? { dbRepository: env.DOCKYARD_TRIVY_DB_REPOSITORY } : {}),
   };
   return {
-    buildImage: (request) => buildImage(docker, { ...request, limits }),
+    buildImage: (request) => metrics.timeBuild(() => buildImage(docker, { ...request, limits })),
     engineFrontend: () => detectFrontend(docker),
     tagImage: (image, reference) => tagImage(docker, image, reference),
     untagImage: (reference) => untagImage(docker, reference),
@@ -131,16 +178,27 @@ function buildPorts({ env, docker, operator }: Engines): BuildPorts {
   };
 }
 
-function publishPorts({ docker, ecr, ecrFor }: Engines, target: PublishTarget, settings: RepositorySettings): PublishPorts {
+function publishPorts({ docker, ecr, ecrFor }: Engines, target: PublishTarget, settings: RepositorySettings, metrics: DockyardMetrics): PublishPorts {
   const client = ecrFor?.(target.registry) ?? ecr;
   return {
     ensureRepository: (name) => ensureRepository(client, name, settings, { catalog: target.catalog, adopt: target.adopt }),
-    registryAuth: async () => {
-      const auth = await getRegistryAuth(client);
-      return { registry: auth.registry, endpoint: auth.endpoint, username: auth.username, password: auth.password };
-    },
+    registryAuth: () => pushAuth(client),
     publishTag: (imageId, repository, tag, auth) =>
-      publishTag({ docker, endpoint: auth.endpoint, auth, repository, tag, localImage: imageId }),
-    pushMovingTag: (imageId, repository, tag, auth) => pushImage(docker, imageId, `${auth.registry}/${repository}`, tag, auth),
+      metrics.timePush('immutable', () => publishTag({ docker, endpoint: auth.endpoint, auth, repository, tag, localImage: imageId })),
+    pushMovingTag: (imageId, repository, tag, auth) => metrics.timePush('moving', () => pushImage(docker, imageId, `${auth.registry}/${repository}`, tag, auth)),
   };
+}
+
+function rollbackPorts({ ecr, ecrFor }: Engines, target: PublishTarget, metrics: DockyardMetrics): RollbackPorts {
+  const client = ecrFor?.(target.registry) ?? ecr;
+  return {
+    registryAuth: () => pushAuth(client),
+    readTag: (repository, tag, auth) => readTag(auth.endpoint, auth, repository, tag),
+    tagManifest: (repository, digest, tag, auth) => metrics.timePush('retag', () => tagManifest(auth.endpoint, auth, repository, digest, tag)),
+  };
+}
+
+async function pushAuth(client: ECRClient): Promise<PushAuth> {
+  const auth = await getRegistryAuth(client);
+  return { registry: auth.registry, endpoint: auth.endpoint, username: auth.username, password: auth.password };
 }

@@ -7,6 +7,7 @@ import { renderJson, renderText } from '../domain/report/render-text.ts';
 import { OutsideError, UserError } from '../errors.ts';
 import { checkCatalog } from '../jobs/check-catalog.ts';
 import { jenkinsRender } from './jenkins-render.ts';
+import { addJobsCommand } from './jobs.ts';
 import { loadLocalCheck } from './load-local-check.ts';
 import { dockyardVersion, progress, wantsColor, type OutputStream } from './terminal.ts';
 
@@ -92,6 +93,8 @@ export async function main(argv: readonly string[], out: OutputStream = process.
     .action(async (options: { cloud?: string }) => {
       await jenkinsRender(program.opts<{ dir: string }>().dir, options, { out, err });
     });
+
+  addJobsCommand(program, { out, env });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

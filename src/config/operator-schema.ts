@@ -201,6 +201,11 @@ export const operatorSettingsSchema = z
     grants: z.array(grantSchema).default([]),
     /** Build limits and allowed egress. */
     build: buildLimitsSchema.prefault({}),
+    /**
+     * The job queue. `concurrency`: how many jobs of different repositories run side by side (default 2);
+     * one repository's jobs always run one at a time, in order, so a stuck build holds up only its own.
+     */
+    jobs: z.strictObject({ concurrency: z.int().min(1).max(64).default(2) }).optional(),
   })
   .superRefine((settings, ctx) => {
     settings.grants.forEach((grant, index) => {

@@ -1,11 +1,12 @@
 import type { StateStore } from '../adapters/state/state-store.ts';
 import { buildCommand } from '../jobs/check-pull-request.ts';
+import { parseCommand } from './commands.ts';
 
 /** `/dockyard build` or `/dockyard build <sha>` (7 to 40 hex digits): the commit the maintainer reviewed. */
 export function parseBuildCommand(body: string): { sha?: string } | undefined {
-  const match = /^\/dockyard\s+build(?:\s+([0-9a-f]{7,40}))?$/i.exec(body.trim());
-  if (!match) return undefined;
-  return match[1] ? { sha: match[1].toLowerCase() } : {};
+  const command = parseCommand(body);
+  if (command?.kind !== 'build') return undefined;
+  return command.sha ? { sha: command.sha } : {};
 }
 
 export interface ApprovalRequest {

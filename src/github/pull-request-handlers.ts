@@ -1,24 +1,47 @@
 import type { Context } from 'probot';
 import { checkRunName } from '../adapters/github/check-run.ts';
+import { canApproveBuilds } from '../adapters/github/compare-commits.ts';
+import { isNotFound, type RepoCoordinates } from '../adapters/github/github-client.ts';
 import type { OperatorSettings } from '../config/operator-schema.ts';
 import { checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
+import { publishJobKey, registerJobKey, registerJobKind } from '../jobs/job-keys.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { publishCheckName } from '../jobs/publish-commit.ts';
+import { registerCheckName, type RegisterJob } from '../jobs/register-jenkins.ts';
+import type { PullRequestChecks } from '../jobs/pr-check-job.ts';
 import { pullRequestJob } from './pull-request-job.ts';
 
-/** pull_request opened / synchronize / reopened / ready_for_review: check the head commit. */
-export function onPullRequest(builds?: PullRequestBuildDeps, operator?: OperatorSettings) {
+/**
+ * pull_request opened / synchronize / reopened / ready_for_review: record the check of the head commit
+ * and answer; the queue does the work (see `PullRequestChecks`).
+ */
+export function onPullRequest(checks: Pick<PullRequestChecks, 'record'>) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     const { pull_request: pr, repository } = context.payload;
     if (pr.state !== 'open') return;
-    // GitHub's time of this event is when the head was first shown: approvals are judged against it.
-    builds?.store.recordHead(repository.full_name, pr.number, pr.head.sha, pr.updated_at);
-    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, pr.number, pr.head.sha, pr.head.repo?.id), builds, operator);
+    const installation = 'installation' in context.payload ? context.payload.installation : undefined;
+    const job = pullRequestJob(repository, pr.number, pr.head.sha, pr.head.repo?.id);
+    const outcome = checks.record(context.octokit, { job, installationId: installation?.id ?? 0, delivery: context.id, at: pr.updated_at });
+    context.log.info({ pr: pr.number, head: pr.head.sha.slice(0, 7), outcome }, 'pull request check recorded');
   };
 }
 
-/** check_run rerequested ("Re-run" in the Checks tab): check the same commit again. */
-export function onCheckRunRerequested(builds?: PullRequestBuildDeps, operator?: OperatorSettings) {
+/** What re-running a publish or a Jenkins registration needs: the queue that holds those jobs. */
+export type RerunQueue = Pick<JobQueue, 'retry' | 'enqueue'>;
+
+/**
+ * check_run rerequested ("Re-run" in the Checks tab): check the same commit again, or, for the `Dockyard
+ * publish` and `Dockyard Jenkins` runs on the default branch, run that commit's publish or registration
+ * job again (one given up starts over). Those are honoured only from someone with write access: GitHub
+ * shows Re-run to them, but any app with read access may ask for a re-run through the API.
+ */
+export function onCheckRunRerequested(builds?: PullRequestBuildDeps, operator?: OperatorSettings, queue?: RerunQueue) {
   return async (context: Context<'check_run.rerequested'>): Promise<void> => {
     const { check_run: run, repository } = context.payload;
+    if (queue && (run.name === publishCheckName || run.name === registerCheckName)) {
+      await rerunCommitJob(context, queue, run.name === publishCheckName ? 'publish' : 'register');
+      return;
+    }
     if (run.name !== checkRunName) return;
     const pr = run.pull_requests[0];
     if (!pr) {
@@ -28,4 +51,34 @@ export function onCheckRunRerequested(builds?: PullRequestBuildDeps, operator?: 
     }
     await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, pr.number, run.head_sha, pr.head.repo.id), builds, operator);
   };
+}
+
+async function rerunCommitJob(context: Context<'check_run.rerequested'>, queue: RerunQueue, kind: 'publish' | 'register'): Promise<void> {
+  const { check_run: run, repository, sender, installation } = context.payload;
+  const repo = { owner: repository.owner.login, repo: repository.name };
+  const commit = run.head_sha;
+  if (!(await mayRerun(context, repo, sender.login))) {
+    context.log.info({ commit, kind, sender: sender.login }, 're-run refused: the sender has no write access');
+    return;
+  }
+  if (kind === 'publish') {
+    const found = queue.retry(publishJobKey(repository.full_name, commit));
+    context.log.info({ commit, requestedBy: sender.login }, found ? 'publish re-queued' : 'no publish recorded for this commit; nothing re-run');
+    return;
+  }
+  // Registration renders the repository's published state as it is now, so a new job does the same as the old one.
+  const key = registerJobKey(repository.full_name, commit);
+  const job: RegisterJob = { owner: repo.owner, repo: repo.repo, commit, installationId: installation?.id ?? 0 };
+  const requeued = queue.retry(key) || queue.enqueue(registerJobKind, key, job, repository.full_name);
+  context.log.info({ commit, requestedBy: sender.login, requeued }, 'Jenkins registration re-queued');
+}
+
+/** Whether `login` has write access; a login GitHub does not know as a collaborator (an app's bot) has not. */
+async function mayRerun(context: Context<'check_run.rerequested'>, repo: RepoCoordinates, login: string): Promise<boolean> {
+  try {
+    return await canApproveBuilds(context.octokit, repo, login);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }

@@ -24,6 +24,7 @@ import { escapeText, inlineCode, markupText } from '../domain/report/markdown.ts
 import { ConfigError, isRetryable, OutsideError, UserError } from '../errors.ts';
 import { redact } from '../logging/secrets.ts';
 import { buildImages, type ImageBuild } from './build-images.ts';
+import { reportMergedConfigError } from './report-merged-config-error.ts';
 import { lintChanged } from './check-catalog.ts';
 import { readHadolintConfig } from './read-hadolint-config.ts';
 import type { BuildPorts } from './build-ports.ts';
@@ -52,6 +53,11 @@ export interface PublishDeps {
   operator: OperatorSettings | undefined;
   /** Publishing into a granted target, with the repository settings of the config being published. */
   publish: (target: PublishTarget, settings: RepositorySettings) => PublishPorts;
+  /**
+   * The job's signal (its time limit, or the queue stopping): cancels the builds and scans, and no
+   * further image is pushed once it aborts; the check run then fails with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PublishOutcome {
@@ -85,7 +91,15 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     return { images: [], registryChanged: false };
   }
   const text = Buffer.from(configBytes).toString('utf8');
-  const parsed = parseConfig(text, configPath);
+  let parsed: Config;
+  try {
+    parsed = parseConfig(text, configPath);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    await reportMergedConfigError(octokit, repo, job, error);
+    log.warn({ commit: job.after, issues: error.issues.length }, 'invalid config on the default branch; nothing published');
+    return { images: [], registryChanged: false };
+  }
   const target = publishTarget(deps.operator, parsed, text, fullName);
   const config = target.kind === 'granted' ? target.config : parsed;
   const history = new BranchHistory(octokit, repo, async () => job.defaultBranch ?? (await octokit.rest.repos.get(repo)).data.default_branch);
@@ -161,9 +175,11 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
       ...(trivyIgnore ? { trivyIgnore: Buffer.from(trivyIgnore).toString('utf8') } : {}),
       ports: deps.build,
       store,
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
     const tags = publishTags(job.after, new Date(job.committedAt));
     for (const name of planned) {
+      deps.signal?.throwIfAborted();
       const done = store.publishOf(fullName, job.after, name);
       if (done?.status === 'published') {
         // Pushed by an earlier attempt of this job; say where `latest` is now if another commit holds it.
@@ -200,7 +216,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
         registryChanged = true;
         return undefined;
       };
-      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByCheck.get(name), forward);
+      const { result, retryable } = await publishImage(publish, config.prefix, catalogRepository(config, name), name, builds.get(name), tags, auth, blockedByCheck.get(name), forward, deps.signal);
       if (retryable) retry.push(name);
       store.recordPublish({
         repo: fullName,
@@ -216,10 +232,12 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
       log.info({ image: name, status: result.status, digest: result.digest }, 'image publish result');
     }
   } catch (error) {
+    // Aborted, whatever a step threw on the way out: the reason says why (e.g. the job's time limit).
+    const stopped = deps.signal?.aborted ? (deps.signal.reason as unknown) : error;
     await completeCheckRun(octokit, repo, checkRun.id, {
       conclusion: 'failure',
       title: 'Dockyard could not finish publishing',
-      summary: renderPublishStopped((error as Error).message),
+      summary: renderPublishStopped(stopped instanceof Error ? stopped.message : String(stopped)),
       annotationBatches: [],
     });
     throw error;
@@ -245,6 +263,7 @@ async function publishImage(
   auth: PushAuth,
   failingCheck: string | undefined,
   forward: MoveForward,
+  signal: AbortSignal | undefined,
 ): Promise<{ result: ImagePublish; retryable: boolean }> {
   const blocked = (reason: string) => ({ result: { name, status: 'blocked' as const, reason }, retryable: false });
   if (failingCheck !== undefined) return blocked(`the parent policy or lint fails for this image on the default branch: ${failingCheck}.`);
@@ -261,10 +280,12 @@ async function publishImage(
   const imageId = build.imageId as string;
   const repositoryName = `${prefix}/${name}`;
   try {
+    signal?.throwIfAborted();
     await publish.ensureRepository(repositoryName);
     let digest = '';
     let replay = true;
     for (const tag of tags) {
+      signal?.throwIfAborted();
       const pushed = await publish.publishTag(imageId, repositoryName, tag, auth);
       digest = pushed.digest;
       if (pushed.outcome === 'pushed') replay = false;
@@ -275,6 +296,8 @@ async function publishImage(
     if (held) result.latest = held;
     return { result, retryable: false };
   } catch (error) {
+    // An aborted job pushes nothing more and ends as a whole (see publishCommit), not as this image's failure.
+    if (signal?.aborted) throw signal.reason;
     return { result: { name, status: 'failed', repository, reason: redact((error as Error).message) }, retryable: isRetryable(error) };
   }
 }

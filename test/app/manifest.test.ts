@@ -37,6 +37,7 @@ const repositoryMetadata = { anyOf: [{ metadata: 'read' }], docs: `${apiDocs}#re
 const routePermissions: Record<string, Need> = {
   'POST /repos/{owner}/{repo}/check-runs': checks,
   'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': checks,
+  'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': { anyOf: [{ checks: 'read' }], docs: `${apiDocs}#repository-permissions-for-checks` },
   'GET /repos/{owner}/{repo}/compare/{basehead}': contents,
   'GET /repos/{owner}/{repo}/contents/{path}': contents,
   'GET /repos/{owner}/{repo}/git/blobs/{file_sha}': contents,
@@ -77,8 +78,9 @@ function registeredEvents(): string[] {
     onAny: () => {
       throw new Error('app.onAny subscribes to every event; name the events so the manifest can list them');
     },
+    log: { child: () => ({}) },
   };
-  const services = { store: {}, queue: { kick: () => undefined } } as unknown as Services;
+  const services = { store: {}, queue: { kick: () => undefined, register: () => undefined } } as unknown as Services;
   createDockyard(services)(recorder as unknown as Probot, { cwd: root, addHandler: () => undefined });
   return [...events].sort();
 }

@@ -64,7 +64,7 @@ function mockCheck(github: nock.Scope, pr: number, comment: 'new' | 'existing'):
   mockFile(github, '.hadolint.yaml', 'master', 'ignored: [DL3066]\n');
   mockPullFiles(github, pr, [{ filename: changed, status: 'modified' }]);
   github.post(`${repoPath}/check-runs`).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
-  github.patch(`${repoPath}/check-runs/42`).reply(200, {});
+  github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
   if (comment === 'new') {
     mockComments(github, pr, []);
     github.post(`${repoPath}/issues/${pr}/comments`).reply(201, { id: 8 });
@@ -74,10 +74,11 @@ function mockCheck(github: nock.Scope, pr: number, comment: 'new' | 'existing'):
   }
 }
 
-/** Runs one check and returns the GitHub requests it made. */
-async function check(probot: Probot, event: PullRequestEvent, action: string): Promise<string[]> {
+/** Runs one check, from its delivery to the end of its job, and returns the GitHub requests it made. */
+async function check(probot: Probot, queue: JobQueue, event: PullRequestEvent, action: string): Promise<string[]> {
   requests.length = 0;
   await probot.receive({ id: `delivery-${event.pull_request.head.sha}`, name: 'pull_request', payload: { ...event, action } } as never);
+  await queue.idle();
   return [...requests];
 }
 
@@ -92,9 +93,11 @@ function record(scope: nock.Scope, host: string): nock.Scope {
 /** A check's requests: the same ones before and after reading the catalog, whatever its size. */
 function expectedRequests(pr: number, catalog: string[], comment: string): string[] {
   return [
+    // Made queued when the delivery is recorded, marked in progress when its job starts.
+    'POST /check-runs',
+    'PATCH /check-runs/42',
     'GET /contents/.github%2Fdockyard.yml',
     `GET /pulls/${pr}/files`,
-    'POST /check-runs',
     'GET /contents/.hadolint.yaml',
     ...catalog,
     'PATCH /check-runs/42',
@@ -112,7 +115,8 @@ describe('GitHub requests of a pull request check', () => {
       const store = new StateStore(':memory:');
       const builds = { store, ports: { engineFrontend: async () => 'buildkit-0.34' } } as unknown as PullRequestBuildDeps;
       const probot = testProbot();
-      await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })), builds }), {
+      const queue = new JobQueue(store, {}, pino({ level: 'silent' }));
+      await probot.load(createDockyard({ store, queue, builds }), {
         cwd: process.cwd(),
         addHandler: () => undefined,
       });
@@ -127,7 +131,7 @@ describe('GitHub requests of a pull request check', () => {
       mockCheck(github, pr, 'new');
       before.mockTrees(github);
       await before.mockTarball(github, archives);
-      const cold = await check(probot, opened, 'opened');
+      const cold = await check(probot, queue, opened, 'opened');
       expect(unmatched).toEqual([]);
       expect(github.pendingMocks()).toEqual([]);
       expect(archives.pendingMocks()).toEqual([]);
@@ -145,7 +149,7 @@ describe('GitHub requests of a pull request check', () => {
       mockCheck(github, pr, 'existing');
       after.mockTrees(github);
       after.mockBlobs(github, [changed]);
-      const warm = await check(probot, forkPullRequest('synchronize', after.sha), 'synchronize');
+      const warm = await check(probot, queue, forkPullRequest('synchronize', after.sha), 'synchronize');
       expect(unmatched).toEqual([]);
       expect(github.pendingMocks()).toEqual([]);
       expect(warm).toEqual(
@@ -157,6 +161,7 @@ describe('GitHub requests of a pull request check', () => {
       const shas = [...new Set([...before.files.keys(), changed].flatMap((path) => (path.startsWith('images/') ? [before.blobSha(path), after.blobSha(path)] : [])))];
       expect(store.blobs.knownBlobs(shas).size).toBe(shas.length);
       expect(shas).toHaveLength(2 * size + 1);
+      queue.stop();
       store.close();
     }, 120_000);
   }

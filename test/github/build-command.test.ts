@@ -76,6 +76,7 @@ describe('decideApproval', () => {
 describe('/dockyard build on a fork pull request', () => {
   let probot: Probot;
   let store: StateStore;
+  let queue: JobQueue;
   let github: nock.Scope;
   const unmatched: string[] = [];
 
@@ -89,13 +90,15 @@ describe('/dockyard build on a fork pull request', () => {
     store = new StateStore(':memory:');
     // Builds are wired but never reached: every scenario here must stop before building.
     const builds = { store } as unknown as PullRequestBuildDeps;
-    await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })), builds }), { cwd: process.cwd(), addHandler: () => undefined });
+    queue = new JobQueue(store, {}, pino({ level: 'silent' }));
+    await probot.load(createDockyard({ store, queue, builds }), { cwd: process.cwd(), addHandler: () => undefined });
     unmatched.length = 0;
     github = nock(api);
     mockInstallationToken(github);
   });
 
   afterEach(() => {
+    queue.stop();
     expect(unmatched).toEqual([]);
     expect(github.pendingMocks()).toEqual([]);
     nock.cleanAll();
@@ -135,8 +138,10 @@ describe('/dockyard build on a fork pull request', () => {
     github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, []);
     // A change outside the catalog still gets its check run, passed at once.
     github.post(`${repoPath}/check-runs`).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+    github.patch(`${repoPath}/check-runs/42`, { status: 'in_progress' }).reply(200, {});
     github.patch(`${repoPath}/check-runs/42`, (body: { conclusion?: string }) => body.conclusion === 'success').reply(200, {});
     await probot.receive({ id: 'p1', name: 'pull_request', payload: event } as never);
+    await queue.idle();
     expect(store.headSince('Codertocat/Hello-World', 2, String(event.pull_request.head['sha']))).toBe(event.pull_request['updated_at']);
   });
 });

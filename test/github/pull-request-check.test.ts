@@ -36,6 +36,7 @@ const python = 'ARG REGISTRY=registry.example.com\nFROM ${REGISTRY}/jenkins-agen
 const badPython = '# python agent\nFROM ubuntu:22.04\nUSER jenkins\n';
 
 let probot: Probot;
+let queue: JobQueue;
 let github: nock.Scope;
 const unmatched: string[] = [];
 
@@ -43,19 +44,21 @@ beforeAll(() => {
   setDocsUrl('https://dockyard.example.com/docs');
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
   nock.disableNetConnect();
-  nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
+  nock.emitter.on('no match', (request: { method?: string; path?: string; href?: string }) => unmatched.push(`${request.method} ${request.path ?? (request as { url?: string }).url}`));
 });
 
 beforeEach(async () => {
   probot = testProbot();
   // Policy and lint only: this app has no Docker engine, as when Dockyard runs without one.
   const store = new StateStore(':memory:');
-  await probot.load(createDockyard({ store, queue: new JobQueue(store, {}, pino({ level: 'silent' })) }), { cwd: process.cwd(), addHandler: () => undefined });
+  queue = new JobQueue(store, {}, pino({ level: 'silent' }), { backoffMs: () => 0, maxAttempts: 2 });
+  await probot.load(createDockyard({ store, queue }), { cwd: process.cwd(), addHandler: () => undefined });
   unmatched.length = 0;
   github = nock(api);
 });
 
 afterEach(() => {
+  queue.stop();
   expect(unmatched).toEqual([]);
   expect(github.pendingMocks()).toEqual([]);
   nock.cleanAll();
@@ -69,10 +72,25 @@ function capture(bodies: unknown[]) {
   };
 }
 
-function mockCheckRunStart(): void {
+/**
+ * The check run made queued when the delivery is recorded, and marked in progress when its job starts;
+ * a check run outside the queue (a re-run) starts in progress.
+ */
+function mockCheckRunStart(inline = false): void {
+  if (inline) {
+    github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'in_progress' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+    return;
+  }
   github
-    .post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'in_progress' })
+    .post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'queued' })
     .reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+  github.patch(`${repoPath}/check-runs/42`, { status: 'in_progress' }).reply(200, {});
+}
+
+/** Delivers an event, then waits for the queue to finish what it recorded. */
+async function deliver(id: string, name: string, event: unknown): Promise<void> {
+  await probot.receive({ id, name, payload: event } as never);
+  await queue.idle();
 }
 
 /** The repository's settings on the default branch; hadolint's config ignores DL3066 as the bundled one does. */
@@ -96,7 +114,7 @@ describe('pull_request events', () => {
     const comments: { body: string }[] = [];
     github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 8 });
 
-    await probot.receive({ id: 'd1', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+    await deliver('d1', 'pull_request', payload('pull_request', 'opened'));
 
     const allowed =
       'Allowed: a catalog image as `FROM ${REGISTRY}/jenkins-agents/<name>` (123456789012.dkr.ecr.eu-west-1.amazonaws.com/jenkins-agents/<name>; images: `base`, `python`), or an approved upstream: `docker.io/jenkins/inbound-agent` (digest pin required).';
@@ -145,7 +163,7 @@ describe('pull_request events', () => {
     const edits: { body: string }[] = [];
     github.patch(`${repoPath}/issues/comments/9`, capture(edits)).reply(200, { id: 9 });
 
-    await probot.receive({ id: 'd2', name: 'pull_request', payload: payload('pull_request', 'synchronize') } as never);
+    await deliver('d2', 'pull_request', payload('pull_request', 'synchronize'));
 
     expect(updates.map((update) => [update.conclusion, update.output.title])).toEqual([['success', 'Dockyard: all checks passed']]);
     expect(edits).toHaveLength(1);
@@ -159,7 +177,7 @@ describe('pull_request events', () => {
     const updates: unknown[] = [];
     github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
 
-    await probot.receive({ id: 'd3', name: 'pull_request', payload: payload('pull_request', 'reopened') } as never);
+    await deliver('d3', 'pull_request', payload('pull_request', 'reopened'));
 
     // A required `Dockyard` check must not wait forever on a change it has nothing to say about.
     expect(updates).toEqual([
@@ -186,7 +204,7 @@ describe('pull_request events', () => {
     mockComments(github, 2, []);
     github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
 
-    await probot.receive({ id: 'd4', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+    await deliver('d4', 'pull_request', payload('pull_request', 'opened'));
 
     expect(updates.map((update) => [update.status, update.conclusion, update.output.annotations.length])).toEqual([
       ['completed', 'failure', 50],
@@ -208,7 +226,7 @@ describe('pull_request events', () => {
     const comments: { body: string }[] = [];
     github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 8 });
 
-    await probot.receive({ id: 'd5', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+    await deliver('d5', 'pull_request', payload('pull_request', 'opened'));
 
     expect(updates[0]?.conclusion).toBe('failure');
     expect(updates[0]?.output.title).toBe('Dockyard: invalid config on the default branch');
@@ -238,7 +256,7 @@ describe('pull_request events', () => {
       mockComments(github, 2, []);
       github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
 
-      await probot.receive({ id: 'd6', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+      await deliver('d6', 'pull_request', payload('pull_request', 'opened'));
 
       expect(updates[0]?.conclusion).toBe('neutral');
       expect(updates[0]?.output.title).toBe('Dockyard: policy passed, lint did not run');
@@ -249,19 +267,27 @@ describe('pull_request events', () => {
     }
   });
 
-  it('ends the check run with a clear failure when GitHub fails mid-check', async () => {
-    mockDefaultBranchFiles(config);
-    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+  it('keeps the check run waiting while GitHub fails, tries again, and ends it with a clear failure after the last attempt', async () => {
+    const updates: { status?: string; conclusion?: string; output?: { title: string; summary: string } }[] = [];
     mockCheckRunStart();
-    github.get(`${repoPath}/git/trees/${headSha}`).reply(502, { message: 'Server Error' });
-    const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
-    github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
+    mockInstallationToken(github);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      mockFile(github, '.github/dockyard.yml', 'master', config);
+      mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+      mockFile(github, '.hadolint.yaml', 'master', 'ignored: [DL3066]\n');
+      github.get(`${repoPath}/git/trees/${headSha}`).reply(502, { message: 'Server Error' });
+    }
+    github.patch(`${repoPath}/check-runs/42`, capture(updates)).times(3).reply(200, {});
 
-    await probot.receive({ id: 'd7', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+    await deliver('d7', 'pull_request', payload('pull_request', 'opened'));
 
-    expect(updates[0]?.conclusion).toBe('failure');
-    expect(updates[0]?.output.title).toBe('Dockyard could not finish the check');
-    expect(updates[0]?.output.summary).toContain('Re-run the check from the Checks tab');
+    expect(updates.map((update) => [update.status, update.conclusion, update.output?.title])).toEqual([
+      ['in_progress', undefined, 'Dockyard: waiting to try again'],
+      ['in_progress', undefined, undefined],
+      ['completed', 'failure', 'Dockyard could not finish the check'],
+    ]);
+    expect(updates[0]?.output?.summary).toContain('Dockyard tries again on its own');
+    expect(updates[2]?.output?.summary).toContain('Re-run the check from the Checks tab');
   });
 
   it('reports a symlinked Dockerfile and a folder without one, and keeps checking the rest', async () => {
@@ -281,7 +307,7 @@ describe('pull_request events', () => {
     mockComments(github, 2, []);
     github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
 
-    await probot.receive({ id: 'd8', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+    await deliver('d8', 'pull_request', payload('pull_request', 'opened'));
 
     expect(updates[0]?.conclusion).toBe('failure');
     expect(updates[0]?.output.annotations.map((annotation) => [annotation.path, annotation.title])).toEqual([
@@ -308,14 +334,14 @@ describe('check_run rerequested', () => {
     event.repository.default_branch = 'master';
     mockDefaultBranchFiles(config);
     mockPullFiles(github, 2, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
-    mockCheckRunStart();
+    mockCheckRunStart(true);
     mockCatalogTree(github, headSha, { 'base/Dockerfile': base });
     const updates: { conclusion: string }[] = [];
     github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
     mockComments(github, 2, []);
     github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
 
-    await probot.receive({ id: 'd9', name: 'check_run', payload: event } as never);
+    await deliver('d9', 'check_run', event);
 
     expect(updates[0]?.conclusion).toBe('success');
   });

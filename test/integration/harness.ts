@@ -27,7 +27,7 @@ import { ecrError, mockEcr } from '../adapters/ecr/ecr-mock.ts';
 import { ciRegistry, type CiRegistry } from '../adapters/registry/ci-registry.ts';
 import { loadTrivyFixture } from '../adapters/trivy/trivy-fixture.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
-import { api, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { api, mockInstallationToken } from '../mocks/github-api.ts';
 
 const stateDir = process.env['DOCKYARD_CI_STATE'] || '/tmp/dockyard-ci';
 
@@ -56,13 +56,17 @@ export interface HarnessOptions {
   queueOptions?: JobQueueOptions;
   /** Jenkins controllers the operator defines (name → URL on loopback), granted to the test repository. */
   jenkinsControllers?: Record<string, string>;
+  /** Repositories granted the run's namespace (`owner/repo`); Codertocat/Hello-World by default. */
+  repositories?: string[];
+  /** The operator's build time limit (`build.timeoutSeconds`); the default when absent. */
+  buildTimeoutSeconds?: number;
 }
 
 /**
  * The operator's settings for a run: the CI registry as `main`, its namespace granted to the test
  * repository, and the given Jenkins controllers (API token from JENKINS_API_TOKEN, served documents).
  */
-function operatorSettings(registry: string, prefix: string, controllers: Record<string, string>) {
+function operatorSettings(registry: string, prefix: string, controllers: Record<string, string>, options: HarnessOptions = {}) {
   const names = Object.keys(controllers);
   return parseOperatorSettings(
     [
@@ -78,10 +82,11 @@ function operatorSettings(registry: string, prefix: string, controllers: Record<
         '    delivery: { serve: { enabled: true } }',
       ]),
       'grants:',
-      '  - repositories: [Codertocat/Hello-World]',
+      `  - repositories: [${(options.repositories ?? ['Codertocat/Hello-World']).join(', ')}]`,
       '    registry: main',
       `    prefix: ${prefix}`,
       `    jenkins: [${names.join(', ')}]`,
+      ...(options.buildTimeoutSeconds === undefined ? [] : ['build:', `  timeoutSeconds: ${options.buildTimeoutSeconds}`]),
       '',
     ].join('\n'),
     'operator.yml',
@@ -129,7 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env,
     docker: ci.docker,
     ecr: ecr.client,
-    operator: operatorSettings(ci.host, prefix, options.jenkinsControllers ?? {}),
+    operator: operatorSettings(ci.host, prefix, options.jenkinsControllers ?? {}, options),
     ...(options.processEnv ? { processEnv: options.processEnv } : {}),
     ...(options.queueOptions ? { queueOptions: options.queueOptions } : {}),
   });
@@ -193,10 +198,16 @@ function gitSha(kind: string, content: string | Buffer): string {
 export class FakeRepository {
   readonly files: Record<string, string>;
   readonly sha: string;
+  /** The repository's `owner/repo`. */
+  readonly fullName: string;
+  /** Its API path, `/repos/<owner>/<repo>`. */
+  readonly path: string;
 
-  constructor(sha: string, files: Record<string, string>) {
+  constructor(sha: string, files: Record<string, string>, fullName = 'Codertocat/Hello-World') {
     this.sha = sha;
     this.files = files;
+    this.fullName = fullName;
+    this.path = `/repos/${fullName}`;
   }
 
   /** Mocks what reading the catalog at this commit requests: root tree, catalog tree, blobs. */
@@ -208,7 +219,7 @@ export class FakeRepository {
       folders.set(folder, [...(folders.get(folder) ?? []), [rest.join('/'), content]]);
     }
     const catalogTree = `tree-${gitSha('tree', JSON.stringify(inCatalog))}`;
-    scope.get(`${repoPath}/git/trees/${this.sha}`).reply(200, {
+    scope.get(`${this.path}/git/trees/${this.sha}`).reply(200, {
       sha: this.sha,
       truncated: false,
       tree: [{ path: catalog, mode: '040000', type: 'tree', sha: catalogTree }],
@@ -220,18 +231,18 @@ export class FakeRepository {
         const sha = gitSha('blob', content);
         entries.push({ path: `${folder}/${name}`, mode: '100644', type: 'blob', sha });
         if (name === 'Dockerfile' || name === 'image.yml') {
-          scope.get(`${repoPath}/git/blobs/${sha}`).reply(200, { sha, encoding: 'base64', content: Buffer.from(content).toString('base64') });
+          scope.get(`${this.path}/git/blobs/${sha}`).reply(200, { sha, encoding: 'base64', content: Buffer.from(content).toString('base64') });
         }
       }
     }
-    scope.get(`${repoPath}/git/trees/${catalogTree}`).query({ recursive: 'true' }).reply(200, { sha: catalogTree, truncated: false, tree: entries });
+    scope.get(`${this.path}/git/trees/${catalogTree}`).query({ recursive: 'true' }).reply(200, { sha: catalogTree, truncated: false, tree: entries });
   }
 
   /** Mocks the tarball download of this commit, laid out as GitHub's archives are. */
   async mockTarball(scope: nock.Scope): Promise<void> {
     const dir = await mkdtemp(path.join(tmpdir(), 'dockyard-tarball-'));
     try {
-      const top = `Codertocat-Hello-World-${this.sha.slice(0, 7)}`;
+      const top = `${this.fullName.replace('/', '-')}-${this.sha.slice(0, 7)}`;
       for (const [file, content] of Object.entries(this.files)) {
         await mkdir(path.dirname(path.join(dir, top, file)), { recursive: true });
         await writeFile(path.join(dir, top, file), content);
@@ -239,7 +250,7 @@ export class FakeRepository {
       const chunks: Buffer[] = [];
       const stream = tar.c({ gzip: true, cwd: dir, portable: true }, [top]);
       for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-      scope.get(`${repoPath}/tarball/${this.sha}`).reply(200, Buffer.concat(chunks), { 'content-type': 'application/x-gzip' });
+      scope.get(`${this.path}/tarball/${this.sha}`).reply(200, Buffer.concat(chunks), { 'content-type': 'application/x-gzip' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -254,6 +265,21 @@ export function capture<T>(bodies: T[]) {
     bodies.push(body as T);
     return true;
   };
+}
+
+/**
+ * Records the JSON body of the request `interceptor` answers. Unlike `capture`, it sees only that request:
+ * nock offers every request to every body matcher of the host, so a matcher would also record the requests
+ * of another repository's mocks, pending at the same time.
+ */
+function answered<T>(scope: nock.Scope, interceptor: nock.Interceptor, bodies: T[]): nock.Interceptor {
+  const listener = (_request: unknown, matched: unknown, body: string) => {
+    if (matched !== interceptor) return;
+    bodies.push(JSON.parse(body) as T);
+    scope.removeListener('request', listener);
+  };
+  scope.on('request', listener);
+  return interceptor;
 }
 
 /** The file content GitHub's contents API returns. */
@@ -286,6 +312,7 @@ export interface PublishHistory {
 export async function mockPublishRequests(h: Harness, repo: FakeRepository, before: string, files: { filename: string; status: string }[] | 'none', history: PublishHistory = {}) {
   // Each phase asserts its own requests: forget the blobs read before, so every one is read again.
   h.services.store.blobs.forgetBlobs();
+  const repoPath = repo.path;
   if (before === zero) mockInstallationToken(h.github);
   h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: repo.sha }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
   if (files !== 'none') h.github.get(`${repoPath}/compare/${before}...${repo.sha}`).query({ per_page: 100 }).reply(200, compareAnswer('ahead', 1, 0, files));
@@ -297,7 +324,7 @@ export async function mockPublishRequests(h: Harness, repo: FakeRepository, befo
   }
   repo.mockCatalog(h.github);
   const checkRuns: unknown[] = [];
-  h.github.post(`${repoPath}/check-runs`, capture(checkRuns)).reply(201, { id: 77, html_url: 'https://github.com/Codertocat/Hello-World/runs/77' });
+  answered(h.github, h.github.post(`${repoPath}/check-runs`), checkRuns).reply(201, { id: 77, html_url: `https://github.com/${repo.fullName}/runs/77` });
   h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: repo.sha }).reply(200, contents(repo.files['.trivyignore'] ?? ''));
   // Publishing lints with the hadolint config of the commit it publishes: .hadolint.yaml, else .hadolint.yml.
   const hadolintConfig = repo.files['.hadolint.yaml'];
@@ -307,21 +334,25 @@ export async function mockPublishRequests(h: Harness, repo: FakeRepository, befo
   }
   await repo.mockTarball(h.github);
   const updates: { conclusion: string; output: { title: string; summary: string } }[] = [];
-  h.github.patch(`${repoPath}/check-runs/77`, capture(updates)).reply(200, {});
+  answered(h.github, h.github.patch(`${repoPath}/check-runs/77`), updates).reply(200, {});
   h.github.get(`${repoPath}/commits/${repo.sha}/pulls`).reply(200, [{ number: 2, merged_at: '2026-11-29T05:00:00Z' }]);
   h.github.get(`${repoPath}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
   const comments: { body: string }[] = [];
-  h.github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 5 });
+  answered(h.github, h.github.post(`${repoPath}/issues/2/comments`), comments).reply(201, { id: 5 });
   return { checkRuns, updates, comments };
 }
 
 /** A real push payload to the default branch, moved to the given commits. */
-export function pushEvent(before: string, after: string) {
-  const event = payload<Record<string, unknown> & { before: string; after: string; head_commit: { timestamp: string } }>(
-    'push',
-    undefined,
-    (example) => example['ref'] === 'refs/heads/master',
-  );
+export function pushEvent(before: string, after: string, fullName = 'Codertocat/Hello-World') {
+  type Push = Record<string, unknown> & { before: string; after: string; head_commit: { timestamp: string }; repository: { name: string; owner: { login: string; name: string } } };
+  const example = payload<Push>('push', undefined, (candidate) => candidate['ref'] === 'refs/heads/master');
+  // Another repository: its name in every address of the payload, and as the repository's owner and name.
+  const event = JSON.parse(JSON.stringify(example).replaceAll('Codertocat/Hello-World', fullName)) as Push;
+  const [owner = '', name = ''] = fullName.split('/');
+  if (fullName !== 'Codertocat/Hello-World') {
+    event.repository.name = name;
+    event.repository.owner = { ...event.repository.owner, login: owner, name: owner };
+  }
   event.before = before;
   event.after = after;
   event.head_commit.timestamp = '2026-11-29T05:00:00Z';

@@ -25,14 +25,18 @@ function files(h: Harness): Record<string, string> {
 
 type PullRequestPayload = Record<string, unknown> & { pull_request: { head: { repo: { id: number } } }; repository: { id: number } };
 
-/** Mocks the policy-and-lint part of a pull request check, which every scenario starts with. */
-function mockCheckStart(h: Harness, repo: FakeRepository) {
+/**
+ * Mocks the policy-and-lint part of a pull request check, which every scenario starts with: from the
+ * queue (a check run made queued, then marked in progress), or `inline` (started in progress).
+ */
+function mockCheckStart(h: Harness, repo: FakeRepository, inline = false) {
   h.services.store.blobs.forgetBlobs();
   if (!tokenMocked) mockInstallationToken(h.github);
   tokenMocked = true;
   h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
   h.github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
-  h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'in_progress' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+  h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: inline ? 'in_progress' : 'queued' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+  if (!inline) h.github.patch(`${repoPath}/check-runs/42`, { status: 'in_progress' }).reply(200, {});
   h.github.get(`${repoPath}/contents/.hadolint.yaml`).query({ ref: 'master' }).reply(200, contents('ignored: [DL3066]\n'));
   repo.mockCatalog(h.github);
   const updates: { conclusion: string; output: { title: string } }[] = [];
@@ -64,6 +68,8 @@ describe('pull request builds', () => {
 
     await h.probot.receive({ id: 'b1', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
 
+    await h.services.queue.idle();
+
     expectAllRequestsMade(h);
     expect(updates[0]?.conclusion).toBe('failure');
     expect(updates[0]?.output.title).toBe('Dockyard: all checks passed; 1 image failed build or scan');
@@ -82,6 +88,8 @@ describe('pull request builds', () => {
     const waiting = mockCheckStart(h, repo);
 
     await h.probot.receive({ id: 'f1', name: 'pull_request', payload: fork } as never);
+
+    await h.services.queue.idle();
 
     expectAllRequestsMade(h);
     expect(waiting.updates[0]?.conclusion).toBe('success');
@@ -107,7 +115,7 @@ describe('pull request builds', () => {
     // A maintainer approves: this head commit is built.
     h.github.get(`${repoPath}/collaborators/${comment.comment.user.login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
     h.github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: headSha, repo: { id: fork.pull_request.head.repo.id } } });
-    const approved = mockCheckStart(h, repo);
+    const approved = mockCheckStart(h, repo, true);
     await mockBuildDownloads(h, repo);
     await h.probot.receive({ id: 'c2', name: 'issue_comment', payload: comment } as never);
     expectAllRequestsMade(h);
@@ -132,6 +140,7 @@ describe('pull request builds', () => {
       const { updates } = mockCheckStart(h, head);
       await mockBuildDownloads(h, head, 'CVE-2099-0001\n');
       await h.probot.receive({ id: 'r1', name: 'pull_request', payload: payload('pull_request', 'reopened') } as never);
+      await h.services.queue.idle();
       expectAllRequestsMade(h);
       expect(updates[0]?.conclusion).toBe('success');
       expect(built).toEqual(['base']);

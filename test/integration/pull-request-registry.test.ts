@@ -62,7 +62,8 @@ describe('pull request builds with a registry chosen by name', () => {
     h.services.store.blobs.forgetBlobs();
     h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(200, contents(main.files['.github/dockyard.yml'] ?? ''));
     h.github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, [{ filename: 'images/python/Dockerfile', status: 'added' }]);
-    h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'in_progress' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+    h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'queued' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+    h.github.patch(`${repoPath}/check-runs/42`, { status: 'in_progress' }).reply(200, {});
     h.github.get(`${repoPath}/contents/.hadolint.yaml`).query({ ref: 'master' }).reply(200, contents('ignored: [DL3066]\n'));
     head.mockCatalog(h.github);
     h.github.get(`${repoPath}/contents/.trivyignore`).query({ ref: 'master' }).reply(200, contents('CVE-2099-0001\n'));
@@ -74,6 +75,7 @@ describe('pull request builds with a registry chosen by name', () => {
     h.github.post(`${repoPath}/issues/2/comments`, capture(comments)).reply(201, { id: 8 });
 
     await h.probot.receive({ id: 'pr1', name: 'pull_request', payload: payload('pull_request', 'opened') } as never);
+    await h.services.queue.idle();
 
     expectAllRequestsMade(h);
     const body = comments[0]?.body ?? '';

@@ -150,3 +150,30 @@ describe('StateStore jobs', () => {
     expect(store.dueJobs(0)[0]?.lane).toBe('old');
   });
 });
+
+describe('JobQueue.abort', () => {
+  it('keeps the lane until the aborted handler has stopped, then runs that job again at once without counting an attempt', async () => {
+    const store = new StateStore(':memory:');
+    const events: string[] = [];
+    let runs = 0;
+    const slow: JobHandler = async (_payload, _job, signal) => {
+      const run = ++runs;
+      events.push(`start ${run}`);
+      if (run > 1) return;
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      // Winding down takes a while; the next job of the lane must not start meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push(`stopped ${run}`);
+      signal.throwIfAborted();
+    };
+    const next: JobHandler = async () => void events.push('next');
+    const queue = new JobQueue(store, { slow, next }, silent, { backoffMs: () => 60_000 });
+    queue.enqueue('slow', 'old', {}, 'o/r#1');
+    await waitFor(() => events.includes('start 1'));
+    queue.enqueue('next', 'new', {}, 'o/r#1');
+    expect(queue.abort('o/r#*', 'superseded', 'new')).toEqual(['old']);
+    await queue.idle();
+    expect(events).toEqual(['start 1', 'stopped 1', 'start 2', 'next']);
+    expect(store.job('old')).toMatchObject({ state: 'done', attempts: 0 });
+  });
+});

@@ -122,10 +122,13 @@ export class StateStore {
   /** Catalog file contents by git blob sha, so reading a catalog again fetches only what changed. */
   readonly blobs: BlobStore;
 
-  /** `blobBudget`: bytes of blob content kept (see `defaultBlobBudget`). */
-  constructor(file: string, options: { blobBudget?: number } = {}) {
+  /**
+   * `blobBudget`: bytes of blob content kept (see `defaultBlobBudget`). `busyTimeoutMs`: how long a write
+   * waits for another process's write to end (the operator's CLI next to the running app); none by default.
+   */
+  constructor(file: string, options: { blobBudget?: number; busyTimeoutMs?: number } = {}) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.#db = new DatabaseSync(file);
+    this.#db = new DatabaseSync(file, options.busyTimeoutMs === undefined ? {} : { timeout: options.busyTimeoutMs });
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       CREATE TABLE IF NOT EXISTS approvals (repo TEXT, pr INTEGER, sha TEXT, approved_by TEXT, at TEXT, PRIMARY KEY (repo, pr, sha));
@@ -135,6 +138,9 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS published_images (repo TEXT, image TEXT, repository TEXT, digest TEXT, label TEXT, overrides TEXT, commit_sha TEXT, at TEXT, PRIMARY KEY (repo, image));
       CREATE TABLE IF NOT EXISTS served_documents (repo TEXT, cloud TEXT, serve_path TEXT, auth TEXT, yaml TEXT, at TEXT, PRIMARY KEY (repo, cloud));
       CREATE TABLE IF NOT EXISTS serve_credentials (repo TEXT PRIMARY KEY, capability TEXT, token TEXT, at TEXT);
+      CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, at INTEGER);
+      CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries (at);
+      CREATE TABLE IF NOT EXISTS pr_tips (repo TEXT, pr INTEGER, sha TEXT, at TEXT, PRIMARY KEY (repo, pr));
       CREATE TABLE IF NOT EXISTS jobs (key TEXT PRIMARY KEY, kind TEXT, payload TEXT, attempts INTEGER, next_run_at INTEGER, last_error TEXT, done INTEGER DEFAULT 0);
       CREATE TABLE IF NOT EXISTS rollbacks (job_key TEXT PRIMARY KEY, repo TEXT, image TEXT, tag TEXT, digest TEXT, commit_sha TEXT, from_digest TEXT, from_commit TEXT, requested_by TEXT, at TEXT);
     `);
@@ -142,6 +148,38 @@ export class StateStore {
     const jobColumns = this.#db.prepare('PRAGMA table_info(jobs)').all().map((column) => String(column['name']));
     if (!jobColumns.includes('lane')) this.#db.exec('ALTER TABLE jobs ADD COLUMN lane TEXT');
     this.blobs = new BlobStore(this.#db, options.blobBudget);
+  }
+
+  /**
+   * Records a webhook delivery by its id (GitHub's `X-GitHub-Delivery`, the same for a redelivery);
+   * false when it was recorded before. Ids older than `keepMs` are forgotten: GitHub redelivers only
+   * recent deliveries.
+   */
+  recordDelivery(id: string, now = Date.now(), keepMs = 14 * 24 * 3600_000): boolean {
+    this.#db.prepare('DELETE FROM deliveries WHERE at < ?').run(now - keepMs);
+    return Number(this.#db.prepare('INSERT OR IGNORE INTO deliveries VALUES (?, ?)').run(id, now).changes) > 0;
+  }
+
+  /** True when a delivery with this id was recorded. */
+  hasDelivery(id: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM deliveries WHERE id = ?').get(id) !== undefined;
+  }
+
+  /**
+   * Records `sha` as a pull request's head as of `at` (GitHub's `pull_request.updated_at`), unless a
+   * later event already showed another head: deliveries may arrive out of order. Returns the head now.
+   */
+  recordPullRequestTip(repo: string, pr: number, sha: string, at: string): string {
+    this.#db
+      .prepare('INSERT INTO pr_tips VALUES (?, ?, ?, ?) ON CONFLICT (repo, pr) DO UPDATE SET sha = excluded.sha, at = excluded.at WHERE excluded.at >= pr_tips.at')
+      .run(repo, pr, sha, at);
+    return this.pullRequestTip(repo, pr) ?? sha;
+  }
+
+  /** The newest head Dockyard has seen for a pull request, if any. */
+  pullRequestTip(repo: string, pr: number): string | undefined {
+    const row = this.#db.prepare('SELECT sha FROM pr_tips WHERE repo = ? AND pr = ?').get(repo, pr);
+    return row ? String(row['sha']) : undefined;
   }
 
   approve(approval: Approval): void {
@@ -412,6 +450,22 @@ export class StateStore {
   nextDue(): number | undefined {
     const row = this.#db.prepare('SELECT MIN(next_run_at) AS next FROM jobs WHERE done = 0').get();
     return row?.['next'] === null || row === undefined ? undefined : Number(row['next']);
+  }
+
+  /** Replaces a job's payload: what it learned so far (an id it created), kept for a retry or a re-run. */
+  updateJobPayload(key: string, payload: unknown): void {
+    this.#db.prepare('UPDATE jobs SET payload = ? WHERE key = ?').run(JSON.stringify(payload), key);
+  }
+
+  /** The payload of a job, done or not. */
+  jobPayload(key: string): unknown {
+    const row = this.#db.prepare('SELECT payload FROM jobs WHERE key = ?').get(key);
+    return row ? JSON.parse(String(row['payload'])) : undefined;
+  }
+
+  /** Makes a pending job due at `nextRunAt` without counting an attempt: it was stopped, it did not fail. */
+  rescheduleJob(key: string, nextRunAt: number): void {
+    this.#db.prepare('UPDATE jobs SET next_run_at = ? WHERE key = ? AND done = 0').run(nextRunAt, key);
   }
 
   completeJob(key: string): void {

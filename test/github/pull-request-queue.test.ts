@@ -1,0 +1,325 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import examples from '@octokit/webhooks-examples';
+import nock from 'nock';
+import pino from 'pino';
+import type { Probot } from 'probot';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { StateStore } from '../../src/adapters/state/state-store.ts';
+import { OutsideError } from '../../src/errors.ts';
+import { createDockyard } from '../../src/index.ts';
+import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
+import { JobQueue, type JobQueueOptions } from '../../src/jobs/job-queue.ts';
+import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { testProbot } from '../mocks/test-probot.ts';
+
+// Pull request checks run from the durable queue: webhooks only record them. GitHub through nock,
+// Probot in process, the state in a SQLite file so a "restart" opens the same one.
+
+type PullRequestEvent = { action: string; installation: { id: number }; pull_request: { number: number; updated_at: string; head: { sha: string } } } & Record<string, unknown>;
+
+function synchronize(sha: string, updatedAt: string): PullRequestEvent {
+  const group = (examples as unknown as { name: string; examples: PullRequestEvent[] }[]).find((entry) => entry.name === 'pull_request');
+  const found = group?.examples.find((example) => example.action === 'synchronize' && example.installation);
+  if (!found) throw new Error('no pull_request.synchronize example');
+  const event = structuredClone(found);
+  event.pull_request.head.sha = sha;
+  event.pull_request.updated_at = updatedAt;
+  return event;
+}
+
+const shaA = 'a'.repeat(40);
+const shaB = 'b'.repeat(40);
+const config = `catalog: images
+registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+prefix: jenkins-agents
+parents:
+  approved:
+    - pattern: docker.io/jenkins/inbound-agent
+      requireDigest: true
+`;
+const base = `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:${'a'.repeat(64)}\nUSER jenkins\n`;
+const python = 'ARG REGISTRY=registry.example.com\nFROM ${REGISTRY}/jenkins-agents/base\nUSER jenkins\n';
+const badPython = '# python agent\nFROM ubuntu:22.04\nUSER jenkins\n';
+
+let dir: string;
+let github: nock.Scope;
+const unmatched: string[] = [];
+let watched: { method: string; path: string; list: unknown[] }[] = [];
+const open: { probot: Probot; queue: JobQueue; store: StateStore }[] = [];
+
+beforeAll(() => {
+  process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
+  nock.disableNetConnect();
+  nock.emitter.on('no match', (request: { method?: string; path?: string; url?: string }) => unmatched.push(`${request.method} ${request.path ?? request.url}`));
+});
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'dockyard-pr-queue-'));
+  unmatched.length = 0;
+  watched = [];
+  github = nock(api);
+  github.on('request', (request: { method: string; path?: string; url?: string }, _interceptor: unknown, body: string) => {
+    const url = new URL(request.path ?? request.url ?? '', api);
+    for (const watch of watched) if (watch.method === request.method && watch.path === url.pathname) watch.list.push(body ? JSON.parse(body) : undefined);
+  });
+});
+
+afterEach(() => {
+  for (const app of open.splice(0)) app.queue.stop();
+  expect(unmatched).toEqual([]);
+  expect(github.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts Dockyard over the state file in `dir`, as a process start does; policy and lint only unless `builds`. */
+async function startApp(options: JobQueueOptions = {}, builds?: (store: StateStore) => PullRequestBuildDeps) {
+  const store = new StateStore(path.join(dir, 'dockyard.sqlite'));
+  const queue = new JobQueue(store, {}, pino({ level: 'silent' }), { backoffMs: () => 60_000, ...options });
+  const probot = testProbot();
+  await probot.load(createDockyard({ store, queue, ...(builds ? { builds: builds(store) } : {}) }), { cwd: process.cwd(), addHandler: () => undefined });
+  const app = { probot, queue, store };
+  open.push(app);
+  return app;
+}
+
+function receive(probot: Probot, id: string, event: PullRequestEvent): Promise<void> {
+  return probot.receive({ id, name: 'pull_request', payload: event } as never);
+}
+
+/** A list that receives the JSON body of every request GitHub answers on one path of the repository, in order. */
+function bodies<T>(method: string, path: string): T[] {
+  const list: T[] = [];
+  watched.push({ method, path: `${repoPath}${path}`, list });
+  return list;
+}
+
+function mockQueuedCheckRun(sha: string, id: number): void {
+  github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: sha, status: 'queued' }).reply(201, { id, html_url: `https://github.com/Codertocat/Hello-World/runs/${id}` });
+}
+
+/** Everything a policy-and-lint check of `sha` reads, with `python` as its changed Dockerfile. */
+function mockCheckReads(sha: string, pythonDockerfile = python, changed = ['images/python/Dockerfile']): void {
+  mockFile(github, '.github/dockyard.yml', 'master', config);
+  mockPullFiles(github, 2, changed.map((filename) => ({ filename, status: 'modified' })));
+  mockFile(github, '.hadolint.yaml', 'master', 'ignored: [DL3066]\n');
+  mockCatalogTree(github, sha, { 'base/Dockerfile': base, 'python/Dockerfile': pythonDockerfile });
+}
+
+describe('recording pull request checks', () => {
+  it('makes one check run and one job of the same delivery received ten times', async () => {
+    const { probot, queue, store } = await startApp();
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 42);
+    const updates = bodies<{ status?: string; conclusion?: string }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    mockCheckReads(shaA);
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    const event = synchronize(shaA, '2026-01-01T10:00:00Z');
+    await Promise.all(Array.from({ length: 10 }, () => receive(probot, 'same-delivery', event)));
+    await queue.idle();
+
+    expect(store.jobs().map((job) => [job.kind, job.key, job.state])).toEqual([['pr-check', `pr-check:Codertocat/Hello-World#2@${shaA}`, 'done']]);
+    expect(updates.map((update) => [update.status, update.conclusion])).toEqual([['in_progress', undefined], ['completed', 'success']]);
+  });
+
+  it('keeps one sticky comment when two pushes arrive together: the older head is superseded, the newer one reported', async () => {
+    const { probot, queue } = await startApp();
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 41);
+    mockQueuedCheckRun(shaB, 42);
+    const older = bodies<{ status?: string; conclusion?: string; output?: { title: string } }>('PATCH', '/check-runs/41');
+    github.patch(`${repoPath}/check-runs/41`).reply(200, {});
+    // The older head's job was running when the newer head came: aborted, it may conclude twice.
+    github.patch(`${repoPath}/check-runs/41`).optionally().reply(200, {});
+    const newer = bodies<{ status?: string; conclusion?: string }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    mockCheckReads(shaB);
+    mockComments(github, 2, []);
+    const comments = bodies<unknown>('POST', '/issues/2/comments');
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await Promise.all([receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z')), receive(probot, 'push-b', synchronize(shaB, '2026-01-01T10:00:05Z'))]);
+    await queue.idle();
+
+    expect(comments).toHaveLength(1);
+    expect(older.at(-1)).toMatchObject({ status: 'completed', conclusion: 'neutral', output: { title: 'Superseded by bbbbbbb' } });
+    expect(older.every((update) => JSON.stringify(update) === JSON.stringify(older[0]))).toBe(true);
+    expect(newer.map((update) => [update.status, update.conclusion])).toEqual([['in_progress', undefined], ['completed', 'success']]);
+  });
+
+  it('concludes a queued older head as superseded without checking it', async () => {
+    // One slot, taken by another repository's job: the older head's check waits in the queue.
+    const { probot, queue } = await startApp({ concurrency: 1 });
+    let release = () => {};
+    queue.register('hold', () => new Promise<void>((resolve) => (release = resolve)));
+    queue.enqueue('hold', 'hold', {}, 'other/repo');
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 41);
+    mockQueuedCheckRun(shaB, 42);
+    const older = bodies<unknown>('PATCH', '/check-runs/41');
+    github.patch(`${repoPath}/check-runs/41`).reply(200, {});
+    const newer = bodies<{ conclusion?: string }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    mockCheckReads(shaB);
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+    await receive(probot, 'push-b', synchronize(shaB, '2026-01-01T10:00:05Z'));
+    release();
+    await queue.idle();
+
+    expect(older).toEqual([
+      {
+        status: 'completed',
+        conclusion: 'neutral',
+        output: { title: 'Superseded by bbbbbbb', summary: 'A newer commit, `bbbbbbb`, is the head of this pull request now; Dockyard checks that one instead of `aaaaaaa`.' },
+      },
+    ]);
+    expect(newer.at(-1)?.conclusion).toBe('success');
+  });
+
+  it('after a restart in the middle of a check, completes the same check run, once', async () => {
+    const first = await startApp();
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 42);
+    const updates = bodies<{ status?: string; conclusion?: string }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(3).reply(200, {});
+    mockFile(github, '.github/dockyard.yml', 'master', config);
+    mockPullFiles(github, 2, [{ filename: 'images/python/Dockerfile', status: 'modified' }]);
+    mockFile(github, '.hadolint.yaml', 'master', 'ignored: [DL3066]\n');
+    // The catalog is being read when the process stops.
+    github.get(`${repoPath}/git/trees/${shaA}`).delay(300).reply(502, { message: 'Server Error' });
+
+    await receive(first.probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    first.queue.stop();
+    await first.queue.idle();
+    expect(updates).toEqual([{ status: 'in_progress' }]);
+
+    mockInstallationToken(github);
+    mockCheckReads(shaA, badPython);
+    mockComments(github, 2, []);
+    const comments = bodies<unknown>('POST', '/issues/2/comments');
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+    const second = await startApp();
+    await second.queue.idle();
+
+    expect(updates.map((update) => [update.status, update.conclusion])).toEqual([
+      ['in_progress', undefined],
+      ['in_progress', undefined],
+      ['completed', 'failure'],
+    ]);
+    expect(comments).toHaveLength(1);
+    expect(second.store.jobs().map((job) => job.state)).toEqual(['done']);
+  });
+});
+
+describe('degrading instead of dropping', () => {
+  const ecrDown = (store: StateStore): PullRequestBuildDeps => ({
+    store,
+    mirrors: [],
+    ports: { engineFrontend: async () => 'buildkit-0.34' } as unknown as PullRequestBuildDeps['ports'],
+    registryAuth: async () => {
+      throw new OutsideError('ecr', 'connect ETIMEDOUT api.ecr.eu-west-1.amazonaws.com:443');
+    },
+  });
+
+  it('reports the policy findings and the ECR failure when ECR is unreachable, and retries the job', async () => {
+    const { probot, queue, store } = await startApp({}, ecrDown);
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 42);
+    const updates = bodies<{ status?: string; conclusion?: string; output?: { title: string; summary: string; annotations?: { title: string }[] } }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    mockCheckReads(shaA, badPython);
+    mockComments(github, 2, []);
+    const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+    await queue.idle();
+
+    const completed = updates[1];
+    expect(completed?.conclusion).toBe('failure');
+    expect(completed?.output?.title).toBe('Dockyard: 1 finding must be fixed');
+    expect(completed?.output?.annotations?.map((annotation) => annotation.title)).toEqual(['DY001 (Dockyard error, fails the check) in python']);
+    const section =
+      '> [!WARNING]\n> **Not built or scanned: ECR could not be reached.** This is not a finding about your change; the policy and lint results below are complete. Dockyard tries again on its own and updates this report; to try at once, re-run the check from the Checks tab. If it keeps failing, ask the platform team to check the app\'s AWS credentials and its network path to ECR.\n>\n> ```text\n> connect ETIMEDOUT api.ecr.eu-west-1.amazonaws.com:443\n> ```';
+    expect(completed?.output?.summary).toContain(section);
+    const body = comments[0]?.body ?? '';
+    expect(body.startsWith(`<!-- dockyard:report -->\n## ❌ Dockyard: 1 finding must be fixed\n\n${section}\n`)).toBe(true);
+    expect(body).toContain('`ubuntu:22.04` ❌ not approved');
+    const [job] = store.jobs();
+    expect([job?.state, job?.attempts, job?.lastError]).toEqual(['retrying', 1, 'connect ETIMEDOUT api.ecr.eu-west-1.amazonaws.com:443']);
+  });
+
+  it('is neutral, not failing, when the policy passes and only ECR failed', async () => {
+    const { probot, queue } = await startApp({}, ecrDown);
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 42);
+    const updates = bodies<{ conclusion?: string; output?: { title: string } }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    mockCheckReads(shaA);
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+    await queue.idle();
+
+    expect(updates[1]).toMatchObject({ conclusion: 'neutral', output: { title: 'Dockyard: policy and lint passed; not built or scanned: ECR could not be reached' } });
+  });
+
+  it('reports a config the pull request breaks as a finding, while judging it by the default branch\'s', async () => {
+    const { probot, queue } = await startApp();
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 42);
+    const updates = bodies<{ conclusion?: string; output?: { title: string; annotations?: object[] } }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    mockCheckReads(shaA, python, ['.github/dockyard.yml', 'images/python/Dockerfile']);
+    mockFile(github, '.github/dockyard.yml', shaA, `${config}lint:\n  failureThreshold: loud\n`);
+    mockComments(github, 2, []);
+    const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+    await queue.idle();
+
+    expect(updates[1]?.conclusion).toBe('failure');
+    expect(updates[1]?.output?.title).toBe('Dockyard: 1 finding must be fixed');
+    expect(updates[1]?.output?.annotations).toEqual([
+      expect.objectContaining({ path: '.github/dockyard.yml', start_line: 9, annotation_level: 'failure', title: 'dockyard-config (config error, fails the check)' }),
+    ]);
+    const body = comments[0]?.body ?? '';
+    expect(body).toContain('### Settings as they would be after merge\n\nThis pull request changes `.github/dockyard.yml`. It is judged by the settings on the default branch; these problems would take effect when it is merged:\n\n- ❌ ');
+    expect(body).toContain('After merge this config would be refused at');
+  });
+});
+
+describe('answering webhooks', () => {
+  it('answers 50 deliveries with a p99 under 100 ms, GitHub mocked', async () => {
+    const { probot, queue } = await startApp({ concurrency: 1, abortGraceMs: 10 });
+    // The work is not measured: hold it so only recording and answering are.
+    queue.register('pr-check', () => new Promise(() => {}));
+    mockInstallationToken(github);
+    github.post(`${repoPath}/check-runs`).times(55).reply(201, { id: 42, html_url: '' });
+    const times: number[] = [];
+    // The first five warm up (the installation token, compiled statements) and are not counted.
+    for (let i = 0; i < 55; i++) {
+      const sha = i.toString(16).padStart(40, '0');
+      const started = performance.now();
+      await receive(probot, `delivery-${i}`, synchronize(sha, new Date(Date.UTC(2026, 0, 1, 10, 0, i)).toISOString()));
+      if (i >= 5) times.push(performance.now() - started);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    times.sort((a, b) => a - b);
+    const p99 = times[Math.ceil(times.length * 0.99) - 1] ?? Infinity;
+    console.log(`webhook answer times (ms): p50 ${times[24]?.toFixed(1)}, p99 ${p99.toFixed(1)}, max ${times.at(-1)?.toFixed(1)}`);
+    expect(p99).toBeLessThan(100);
+  });
+});
