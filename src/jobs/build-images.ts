@@ -46,6 +46,7 @@ export interface BuildRun {
   skip?: ReadonlyMap<string, string>;
   ports: BuildPorts;
   store: StateStore;
+  /** Cancels the run's builds and scans (the job's time limit, or the queue stopping); they reject with its reason. */
   signal?: AbortSignal;
 }
 
@@ -201,6 +202,7 @@ async function buildOne(
     image: imageId,
     ignoreUnfixed: run.config.scan.ignoreUnfixed,
     ...(run.trivyIgnore === undefined ? {} : { ignoreFile: run.trivyIgnore }),
+    ...(run.signal ? { signal: run.signal } : {}),
   });
   const outcome: ImageBuild = { name, status, imageId, inputHash, scan };
   if (builder) outcome.builder = builder;
@@ -210,7 +212,12 @@ async function buildOne(
     if (run.compareWithPublished) {
       const publishedId = await run.ports.pullImage(`${catalogRepository(run.config, name)}:${movingTag}`, run.credentials);
       if (publishedId && publishedId !== imageId) {
-        const publishedScan = await run.ports.scanImage({ image: publishedId, ignoreUnfixed: run.config.scan.ignoreUnfixed, ...(run.trivyIgnore === undefined ? {} : { ignoreFile: run.trivyIgnore }) });
+        const publishedScan = await run.ports.scanImage({
+          image: publishedId,
+          ignoreUnfixed: run.config.scan.ignoreUnfixed,
+          ...(run.trivyIgnore === undefined ? {} : { ignoreFile: run.trivyIgnore }),
+          ...(run.signal ? { signal: run.signal } : {}),
+        });
         if (publishedScan.status === 'ok') outcome.published = publishedScan.vulnerabilities;
       }
     }
