@@ -18,19 +18,18 @@ export function createDockyard(services?: Services) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
     if (!services) refuseInsecureStart(app);
     const wired = services ?? servicesOrExit(app);
-    const { builds, queue, store, operator } = wired;
+    const { queue, store } = wired;
     const metrics = wired.metrics ?? new DockyardMetrics(store);
     const timed = metrics.webhook.bind(metrics);
     options?.addHandler(serveCasc(store));
     options?.addHandler(serveHealth(wired.readiness ?? { state: () => store.assertReadable() }));
     options?.addHandler(metrics.handler());
-    app.on(
-      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
-      timed(onPullRequest(wirePullRequestChecks(app, wired))),
-    );
-    app.on('check_run.rerequested', timed(onCheckRunRerequested(builds, operator, queue)));
+    // Every check of a pull request, whatever asks for it, goes through these: the queue runs it in the pull request's lane.
+    const checks = wirePullRequestChecks(app, wired);
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], timed(onPullRequest(checks)));
+    app.on('check_run.rerequested', timed(onCheckRunRerequested(checks, queue)));
     app.on('push', timed(onPush(queue)));
-    app.on('issue_comment.created', timed(onComment({ store, queue, builds, operator })));
+    app.on('issue_comment.created', timed(onComment({ store, queue, checks })));
     queue.kick();
   };
 }

@@ -25,13 +25,12 @@ import { publishCommit, type PublishJob } from '../jobs/publish-commit.ts';
 import type { PublishPorts, PushAuth } from '../jobs/publish-ports.ts';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { GitHubClient } from '../adapters/github/github-client.ts';
-import { publishJobKind } from '../github/push-handler.ts';
 import { PullRequestChecks } from '../jobs/pr-check-job.ts';
 import { registerJenkins, type RegisterJob } from '../jobs/register-jenkins.ts';
 import { readTag } from '../adapters/registry/read-manifest.ts';
 import { tagManifest } from '../adapters/registry/tag-manifest.ts';
 import { readTrivyDatabase } from '../adapters/trivy/trivy-database.ts';
-import { registerJobKey, registerJobKind } from '../jobs/job-keys.ts';
+import { publishJobKind, registerJobKey, registerJobKind, rollbackRegisterJobKey } from '../jobs/job-keys.ts';
 import { rollbackImage, rollbackJobKind, type RollbackJob, type RollbackPorts } from '../jobs/rollback-image.ts';
 import type { ReadinessProbes } from '../server/health.ts';
 import { DockyardMetrics } from '../server/metrics.ts';
@@ -127,7 +126,7 @@ export function wireServices(app: Probot, engines: Engines): Services {
         if (outcome.status === 'rolled-back') {
           // A key of its own: the head's own registration may have run already, and this one must run now.
           const register: RegisterJob = { owner: job.owner, repo: job.repo, commit: outcome.head, installationId: job.installationId };
-          queue.enqueue(registerJobKind, `${registerJobKey(`${job.owner}/${job.repo}`, outcome.head)}:${record.key}`, register, `${job.owner}/${job.repo}`);
+          queue.enqueue(registerJobKind, rollbackRegisterJobKey(`${job.owner}/${job.repo}`, outcome.head, record.key), register, `${job.owner}/${job.repo}`);
         }
       },
     },

@@ -2,10 +2,11 @@ import type { Context } from 'probot';
 import { canApproveBuilds } from '../adapters/github/compare-commits.ts';
 import type { RepoCoordinates } from '../adapters/github/github-client.ts';
 import type { StateStore } from '../adapters/state/state-store.ts';
-import type { OperatorSettings } from '../config/operator-schema.ts';
 import { inlineCode, truncate } from '../domain/report/markdown.ts';
-import { buildCommand, checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
+import { buildCommand } from '../jobs/check-pull-request.ts';
+import { rollbackJobKey } from '../jobs/job-keys.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import type { PullRequestChecks } from '../jobs/pr-check-job.ts';
 import { rollbackJobKind, rollbackRefusal, type RollbackJob } from '../jobs/rollback-image.ts';
 import { decideApproval } from './build-approval.ts';
 import { commandHelp, parseCommand, type DockyardCommand } from './commands.ts';
@@ -16,8 +17,8 @@ import { retryCommitJobs } from './retry-commit-jobs.ts';
 export interface CommandDeps {
   store: StateStore;
   queue: JobQueue;
-  builds: PullRequestBuildDeps | undefined;
-  operator?: OperatorSettings | undefined;
+  /** Pull request checks: a command that checks a head again records it there, for the queue. */
+  checks: Pick<PullRequestChecks, 'recheck'>;
 }
 
 type CommentContext = Context<'issue_comment.created'>;
@@ -91,12 +92,21 @@ async function run(
       issue: issue.number,
     };
     // One job per comment: a redelivered webhook adds no second rollback.
-    const added = deps.queue.enqueue(rollbackJobKind, `rollback:${repository.full_name}:${command.image}:${comment.id}`, job, repository.full_name);
+    const added = deps.queue.enqueue(rollbackJobKind, rollbackJobKey(repository.full_name, command.image, comment.id), job, repository.full_name);
     context.log.info({ pr: issue.number, image: command.image, tag: command.tag, requestedBy: login, added }, 'rollback recorded');
     if (added) await reply(`rolling back ${inlineCode(command.image)} to ${inlineCode(command.tag)}; Dockyard reports here when it is done.`);
     return;
   }
   const { data: pr } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+  // The queue checks the head, in the pull request's lane: never here, beside a check already recorded.
+  const recheck = (reason: string) =>
+    deps.checks.recheck(context.octokit, {
+      job: pullRequestJob(repository, issue.number, pr.head.sha, pr.head.repo?.id),
+      installationId: installation?.id ?? 0,
+      delivery: context.id,
+      reason,
+      ...(pr.updated_at ? { at: pr.updated_at } : {}),
+    });
   if (command.kind === 'build') {
     const decision = decideApproval(deps.store, { repo: repository.full_name, pr: issue.number, head: pr.head.sha, commentedAt: comment.created_at, command });
     if (!decision.approve) {
@@ -105,8 +115,8 @@ async function run(
       return;
     }
     deps.store.approve({ repo: repository.full_name, pr: issue.number, sha: decision.sha, approvedBy: login });
-    context.log.info({ pr: issue.number, sha: pr.head.sha, approvedBy: login }, 'build approved');
-    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, issue.number, pr.head.sha, pr.head.repo?.id), deps.builds, deps.operator);
+    const outcome = recheck(`approved by ${login}`);
+    context.log.info({ pr: issue.number, sha: pr.head.sha, approvedBy: login, outcome }, 'build approved');
     return;
   }
   if (pr.merged && pr.merge_commit_sha) {
@@ -117,8 +127,8 @@ async function run(
     await reply('this pull request was closed without being merged: there is nothing to retry.');
     return;
   }
-  context.log.info({ pr: issue.number, head: pr.head.sha, requestedBy: login }, 'check retried');
-  await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, issue.number, pr.head.sha, pr.head.repo?.id), deps.builds, deps.operator);
+  const outcome = recheck(`retried by ${login}`);
+  context.log.info({ pr: issue.number, head: pr.head.sha, requestedBy: login, outcome }, 'check retried');
 }
 
 /** Re-queues what failed for a merged pull request's commit, and says what that was. */

@@ -2,8 +2,6 @@ import type { Context } from 'probot';
 import { checkRunName } from '../adapters/github/check-run.ts';
 import { canApproveBuilds } from '../adapters/github/compare-commits.ts';
 import { isNotFound, type RepoCoordinates } from '../adapters/github/github-client.ts';
-import type { OperatorSettings } from '../config/operator-schema.ts';
-import { checkPullRequest, type PullRequestBuildDeps } from '../jobs/check-pull-request.ts';
 import { publishJobKey, registerJobKey, registerJobKind } from '../jobs/job-keys.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { publishCheckName } from '../jobs/publish-commit.ts';
@@ -30,12 +28,13 @@ export function onPullRequest(checks: Pick<PullRequestChecks, 'record'>) {
 export type RerunQueue = Pick<JobQueue, 'retry' | 'enqueue'>;
 
 /**
- * check_run rerequested ("Re-run" in the Checks tab): check the same commit again, or, for the `Dockyard
- * publish` and `Dockyard Jenkins` runs on the default branch, run that commit's publish or registration
- * job again (one given up starts over). Those are honoured only from someone with write access: GitHub
- * shows Re-run to them, but any app with read access may ask for a re-run through the API.
+ * check_run rerequested ("Re-run" in the Checks tab): record a new check of the same commit for the queue
+ * (see `PullRequestChecks.recheck`), or, for the `Dockyard publish` and `Dockyard Jenkins` runs on the
+ * default branch, run that commit's publish or registration job again (one given up starts over). Those
+ * are honoured only from someone with write access: GitHub shows Re-run to them, but any app with read
+ * access may ask for a re-run through the API.
  */
-export function onCheckRunRerequested(builds?: PullRequestBuildDeps, operator?: OperatorSettings, queue?: RerunQueue) {
+export function onCheckRunRerequested(checks: Pick<PullRequestChecks, 'recheck'>, queue?: RerunQueue) {
   return async (context: Context<'check_run.rerequested'>): Promise<void> => {
     const { check_run: run, repository } = context.payload;
     if (queue && (run.name === publishCheckName || run.name === registerCheckName)) {
@@ -49,7 +48,14 @@ export function onCheckRunRerequested(builds?: PullRequestBuildDeps, operator?: 
       context.log.info({ checkRun: run.id }, 'rerequested check run has no pull request in this repository');
       return;
     }
-    await checkPullRequest(context.octokit, context.log, pullRequestJob(repository, pr.number, run.head_sha, pr.head.repo.id), builds, operator);
+    const installation = context.payload.installation;
+    const outcome = checks.recheck(context.octokit, {
+      job: pullRequestJob(repository, pr.number, run.head_sha, pr.head.repo.id),
+      installationId: installation?.id ?? 0,
+      delivery: context.id,
+      reason: `re-run by ${context.payload.sender.login}`,
+    });
+    context.log.info({ pr: pr.number, head: run.head_sha.slice(0, 7), outcome }, 'check re-run recorded');
   };
 }
 

@@ -1,9 +1,9 @@
 import type { Context } from 'probot';
+import { publishJobKey, publishJobKind } from '../jobs/job-keys.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { PublishJob } from '../jobs/publish-commit.ts';
 
-/** The job kind that publishes a commit of the default branch. */
-export const publishJobKind = 'publish';
+export { publishJobKind } from '../jobs/job-keys.ts';
 
 /** push to the default branch: record a publish job for the new head (once per commit). */
 export function onPush(queue: JobQueue) {
@@ -20,7 +20,7 @@ export function onPush(queue: JobQueue) {
       defaultBranch: repository.default_branch,
       installationId: installation?.id ?? 0,
     };
-    const added = queue.enqueue(publishJobKind, `publish:${repository.full_name}:${after}`, job, repository.full_name);
+    const added = queue.enqueue(publishJobKind, publishJobKey(repository.full_name, after), job, repository.full_name);
     context.log.info({ commit: after, added }, added ? 'publish recorded' : 'publish already recorded');
   };
 }

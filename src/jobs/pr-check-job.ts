@@ -30,6 +30,17 @@ export interface PullRequestHead {
   at: string;
 }
 
+/** A head to check again at someone's request. */
+export interface PullRequestRecheck {
+  job: PullRequestJob;
+  installationId: number;
+  delivery: string;
+  /** Why it is checked again, for the logs and for a check of it that was running. */
+  reason: string;
+  /** The pull request's `updated_at` when GitHub's API just said `job.headSha` is its head. */
+  at?: string;
+}
+
 export interface PullRequestCheckDeps {
   store: StateStore;
   queue: JobQueue;
@@ -94,6 +105,36 @@ export class PullRequestChecks {
     if (again) queue.retry(key);
     if (tip === job.headSha) queue.abort(pullRequestLane(job), `superseded by ${job.headSha.slice(0, 7)}`, key);
     return added ? 'recorded' : 'already-recorded';
+  }
+
+  /**
+   * Checks a head again at someone's request (a maintainer's approval, Re-run, `/dockyard retry`), from
+   * the queue, in the pull request's lane, on a new check run when its last check finished. A check of the
+   * head waiting to try again runs now, and one running starts over, so it sees what changed (the approval
+   * its build needs); one still queued is that check. When GitHub's API has just said this is the head,
+   * `at` (the pull request's `updated_at` then) makes it the tip; the time the head was first shown, which
+   * approvals are judged by, is left alone. Synchronous up to the request that makes the check run.
+   */
+  recheck(octokit: GitHubClient, request: PullRequestRecheck): 'duplicate-delivery' | 'recorded' | 'already-recorded' {
+    const { store, queue } = this.#deps;
+    if (store.hasDelivery(request.delivery)) return 'duplicate-delivery';
+    const { job } = request;
+    const fullName = `${job.owner}/${job.repo}`;
+    const tip = request.at ? store.recordPullRequestTip(fullName, job.number, job.headSha, request.at) : store.pullRequestTip(fullName, job.number);
+    const key = pullRequestCheckKey(job);
+    const lane = pullRequestLane(job);
+    const payload: PullRequestCheckPayload = { job, installationId: request.installationId, delivery: request.delivery };
+    const state = store.job(key)?.state;
+    const added = queue.enqueue(pullRequestCheckKind, key, payload, lane);
+    const again = !added && (state === 'done' || state === 'gave-up');
+    if (again) store.updateJobPayload(key, payload);
+    store.recordDelivery(request.delivery);
+    // A head that is no longer the tip still gets its check run: its job concludes it as superseded.
+    if (added || again) this.#createCheckRun(octokit, key, job);
+    if (again || state === 'retrying') queue.retry(key);
+    // Older heads' checks are superseded; a running check of this head starts over.
+    if (tip === undefined || tip === job.headSha) queue.abort(lane, request.reason, added || again ? key : undefined);
+    return added || again ? 'recorded' : 'already-recorded';
   }
 
   #createCheckRun(octokit: GitHubClient, key: string, job: PullRequestJob): void {

@@ -124,7 +124,11 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   const pending = planned.filter((name) => store.publishOf(fullName, job.after, name)?.status !== 'published');
   if (planned.length > 0 && pending.length === 0) {
     log.info({ commit: job.after, images: planned.length }, 'commit already published; nothing to do');
-    return { images: planned.map((name) => publishedFromRecord(store, fullName, job.after, name)), registryChanged: removed.length > 0 };
+    const images = planned.map((name) => publishedFromRecord(store, fullName, job.after, name));
+    // A Re-run of the publish check run waits for a check run: say that nothing needed publishing.
+    const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
+    await completeCheckRun(octokit, repo, checkRun.id, { ...nothingNeededPublishing(images, job.after), annotationBatches: [] });
+    return { images, registryChanged: removed.length > 0 };
   }
   if (planned.length === 0) return { images: [], registryChanged: removed.length > 0 };
 
@@ -309,6 +313,23 @@ function publishedFromRecord(store: StateStore, repo: string, commit: string, na
   if (record?.tags) result.tags = record.tags;
   if (record?.digest) result.digest = record.digest;
   return result;
+}
+
+/** The publish report of a commit whose images were all published before. */
+function nothingNeededPublishing(images: readonly ImagePublish[], commit: string): { conclusion: 'success'; title: string; summary: string } {
+  const report = renderPublish(images, commit).body;
+  const table = report.slice(report.indexOf('| Image |'));
+  return {
+    conclusion: 'success',
+    title: 'Dockyard: nothing needed publishing',
+    summary: [
+      '## ✅ Dockyard: nothing needed publishing',
+      '',
+      `Every image commit ${inlineCode(commit.slice(0, 7))} changes was published already, so nothing was built or pushed again.`,
+      '',
+      table,
+    ].join('\n'),
+  };
 }
 
 type Target =

@@ -38,6 +38,7 @@ const routePermissions: Record<string, Need> = {
   'POST /repos/{owner}/{repo}/check-runs': checks,
   'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': checks,
   'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': { anyOf: [{ checks: 'read' }], docs: `${apiDocs}#repository-permissions-for-checks` },
+  'GET /repos/{owner}/{repo}/branches/{branch}': contents,
   'GET /repos/{owner}/{repo}/compare/{basehead}': contents,
   'GET /repos/{owner}/{repo}/contents/{path}': contents,
   'GET /repos/{owner}/{repo}/git/blobs/{file_sha}': contents,
@@ -179,7 +180,8 @@ describe('app.yml, the GitHub App manifest', () => {
   it('finds the calls the code makes, and every permission in the table is for a call the code makes', () => {
     const routes = calledRoutes();
     expect([...routes.keys()].sort()).toEqual(Object.keys(routePermissions).sort());
-    expect(routes.get('POST /repos/{owner}/{repo}/check-runs')).toEqual(['src/adapters/github/check-run.ts']);
+    // Check runs are made in one place only (queued, or started in progress).
+    expect([...new Set(routes.get('POST /repos/{owner}/{repo}/check-runs'))]).toEqual(['src/adapters/github/check-run.ts']);
   });
 
   it('names no webhook URL, so Probot sets WEBHOOK_PROXY_URL (or its own address) when the app is registered from it', () => {
@@ -201,6 +203,7 @@ describe('app.yml, the GitHub App manifest', () => {
       `event check_run needs {"checks":"read"} (${eventDocs}#check_run)`,
       `POST /repos/{owner}/{repo}/check-runs needs {"checks":"write"} (${apiDocs}#repository-permissions-for-checks)`,
       `PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} needs {"checks":"write"} (${apiDocs}#repository-permissions-for-checks)`,
+      `GET /repos/{owner}/{repo}/commits/{ref}/check-runs needs {"checks":"read"} (${apiDocs}#repository-permissions-for-checks)`,
     ]);
     expect(mismatches({ ...manifest, default_permissions: { ...manifest.default_permissions, contents: 'write', administration: 'read' } }, derived)).toEqual([
       'default_permissions grants `contents: write` where read is enough',

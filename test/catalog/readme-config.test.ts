@@ -24,7 +24,8 @@ describe('the README', () => {
 
   it('documents operator settings that Dockyard accepts and that grant the repository config its choices', () => {
     const operator = parseOperatorSettings(yamlAfter('## Operator settings'), 'README.md');
-    expect(Object.keys(operator).sort()).toEqual(['build', 'grants', 'jenkins', 'registries']);
+    expect(Object.keys(operator).sort()).toEqual(['build', 'grants', 'jenkins', 'jobs', 'registries']);
+    expect(operator.jobs).toEqual({ concurrency: 2 });
     const text = yamlAfter('## Configuration');
     const resolved = resolveGrants(parseConfig(text, 'README.md'), text, 'README.md', operator, 'example-org/team-platform');
     expect(resolved.publish).toMatchObject({ registryName: 'main', prefix: 'jenkins-agents', adopt: false });

@@ -2,13 +2,16 @@ import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
 import pino from 'pino';
 import type { Probot } from 'probot';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { decideApproval, parseBuildCommand } from '../../src/github/build-approval.ts';
 import { createDockyard } from '../../src/index.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
+import type { BuildPorts } from '../../src/jobs/build-ports.ts';
 import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
-import { api, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { FakeRepository } from '../integration/harness.ts';
+import { api, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
 import { testProbot } from '../mocks/test-probot.ts';
 
 type Example = Record<string, unknown>;
@@ -144,4 +147,167 @@ describe('/dockyard build on a fork pull request', () => {
     await queue.idle();
     expect(store.headSince('Codertocat/Hello-World', 2, String(event.pull_request.head['sha']))).toBe(event.pull_request['updated_at']);
   });
+});
+
+describe('an approved fork head is checked from the queue', () => {
+  const config = `catalog: images
+registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+prefix: jenkins-agents
+parents:
+  approved:
+    - pattern: docker.io/jenkins/inbound-agent
+      requireDigest: true
+`;
+  const repo = new FakeRepository(seen, {
+    '.github/dockyard.yml': config,
+    'images/base/Dockerfile': `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:${'a'.repeat(64)}\nUSER jenkins\n`,
+  });
+  let probot: Probot;
+  let store: StateStore;
+  let queue: JobQueue;
+  let github: nock.Scope;
+  let built: string[];
+  const unmatched: string[] = [];
+  const onNoMatch = (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`);
+
+  beforeAll(() => {
+    process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
+    nock.disableNetConnect();
+    nock.emitter.on('no match', onNoMatch);
+  });
+
+  afterAll(() => {
+    nock.emitter.removeListener('no match', onNoMatch);
+  });
+
+  beforeEach(async () => {
+    probot = testProbot();
+    store = new StateStore(':memory:');
+    built = [];
+    // Builds that succeed and scans that find nothing, recorded as they run.
+    const ports: BuildPorts = {
+      buildImage: async (request) => {
+        built.push(request.image);
+        return { status: 'built', imageId: `sha256:${request.image}`, frontend: 'buildkit-0.8', logTail: [] };
+      },
+      engineFrontend: async () => 'buildkit-0.8',
+      tagImage: async () => undefined,
+      untagImage: async () => undefined,
+      pullImage: async () => null,
+      hasImage: async () => false,
+      scanImage: async () => ({ status: 'ok', vulnerabilities: [], database: { updatedAt: '', nextUpdate: '', stale: false } }),
+    };
+    const builds: PullRequestBuildDeps = {
+      store,
+      mirrors: [],
+      ports,
+      registryAuth: async () => ({ registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', endpoint: 'https://123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'ecr-password' }),
+    };
+    // One slot: a test holds it to see what the webhook alone does.
+    queue = new JobQueue(store, {}, pino({ level: 'silent' }), { concurrency: 1 });
+    await probot.load(createDockyard({ store, queue, builds }), { cwd: process.cwd(), addHandler: () => undefined });
+    unmatched.length = 0;
+    watched = [];
+    github = nock(api);
+    github.on('request', (request: { method: string; path?: string; url?: string }, _interceptor: unknown, body: string) => {
+      const url = new URL(request.path ?? request.url ?? '', api);
+      for (const entry of watched) if (entry.method === request.method && entry.path === url.pathname) entry.list.push(body ? JSON.parse(body) : undefined);
+    });
+  });
+
+  afterEach(() => {
+    queue.stop();
+    expect(unmatched).toEqual([]);
+    expect(github.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+  });
+
+  let watched: { method: string; path: string; list: unknown[] }[] = [];
+  /** Collects the JSON body of every request on one path of the repository into `list`, in order. */
+  function watch(method: string, path: string, list: unknown[]): void {
+    watched.push({ method, path: `${repoPath}${path}`, list });
+  }
+
+  /** What checking the head asks GitHub before it reports: the settings, the changed files, the catalog. */
+  function mockCheckReads(): void {
+    mockFile(github, '.github/dockyard.yml', 'master', config);
+    mockPullFiles(github, 2, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+    mockFile(github, '.hadolint.yaml', 'master', 'ignored: [DL3066]\n');
+    repo.mockCatalog(github);
+  }
+
+  /** The check run made queued for `id`, and every update of it, in order. */
+  function mockCheckRun(id: number): { status?: string; conclusion?: string; output?: { title: string } }[] {
+    const updates: { status?: string; conclusion?: string; output?: { title: string } }[] = [];
+    github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: seen, status: 'queued' }).reply(201, { id, html_url: `https://github.com/Codertocat/Hello-World/runs/${id}` });
+    watch('PATCH', `/check-runs/${id}`, updates);
+    github.patch(`${repoPath}/check-runs/${id}`).times(2).reply(200, {});
+    return updates;
+  }
+
+  it('after a maintainer approves, records one new check of the head and builds it there, not in the webhook', async () => {
+    mockInstallationToken(github);
+    // 1. The fork's head is checked, not built: it waits for a maintainer.
+    const event = payload('pull_request', 'synchronize') as Example & { repository: { id: number }; pull_request: Example & { updated_at: string; head: { sha: string; repo: { id: number } } } };
+    event.pull_request.head.sha = seen;
+    event.pull_request.head.repo.id = event.repository.id + 1;
+    const waiting = mockCheckRun(41);
+    mockCheckReads();
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+    await probot.receive({ id: 'p1', name: 'pull_request', payload: event } as never);
+    await queue.idle();
+    expect(waiting.map((update) => [update.status, update.conclusion])).toEqual([['in_progress', undefined], ['completed', 'action_required']]);
+    expect(built).toEqual([]);
+    expect(github.pendingMocks()).toEqual([]);
+
+    // 2. A maintainer approves while the queue's only slot is taken: the webhook records, and does no check work.
+    let release = () => {};
+    queue.register('hold', () => new Promise<void>((resolve) => (release = resolve)));
+    queue.enqueue('hold', 'hold', {}, 'other/repo');
+    const approval = comment('/dockyard build', new Date(Date.parse(event.pull_request.updated_at) + 60_000).toISOString());
+    const login = approval.comment.user.login;
+    github.get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
+    github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: seen, repo: { id: event.repository.id + 1 } } });
+    const approved = mockCheckRun(42);
+    await probot.receive({ id: 'c2', name: 'issue_comment', payload: approval } as never);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(store.approvalFor('Codertocat/Hello-World', 2, seen)).toBe(login);
+    expect(github.pendingMocks()).toEqual([`PATCH ${api}:443${repoPath}/check-runs/42`]);
+    expect(approved).toEqual([]);
+    expect(built).toEqual([]);
+
+    // 3. The queue checks the approved head on that check run, and builds it.
+    store.blobs.forgetBlobs();
+    mockCheckReads();
+    mockFile(github, '.trivyignore', 'master', null);
+    await repo.mockTarball(github);
+    mockComments(github, 2, [{ id: 8, body: '<!-- dockyard:report -->\nwaiting' }]);
+    const edits: { body: string }[] = [];
+    watch('PATCH', '/issues/comments/8', edits);
+    github.patch(`${repoPath}/issues/comments/8`).reply(200, { id: 8 });
+    release();
+    await queue.idle();
+    expect(built).toEqual(['base']);
+    expect(approved.map((update) => [update.status, update.conclusion])).toEqual([['in_progress', undefined], ['completed', 'success']]);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]?.body.startsWith('<!-- dockyard:report -->\n## ✅ Dockyard: all checks passed\n')).toBe(true);
+    expect(edits[0]?.body).toContain('| base (changed) | `docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:aaaaaaaaaaaa…` ✅ | — | ✅ no vulnerabilities |');
+    expect(store.jobs().filter((job) => job.kind === 'pr-check').map((job) => [job.key, job.state])).toEqual([[`pr-check:Codertocat/Hello-World#2@${seen}`, 'done']]);
+
+    // A redelivered approval records nothing more.
+    github.get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
+    github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: seen, repo: { id: event.repository.id + 1 } } });
+    await probot.receive({ id: 'c2', name: 'issue_comment', payload: approval } as never);
+    await queue.idle();
+  });
+
+  function comment(body: string, createdAt: string) {
+    const event = payload('issue_comment', 'created') as Example & { issue: Example; comment: Example & { user: { login: string } } };
+    event.issue['number'] = 2;
+    event.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
+    event.comment['body'] = body;
+    event.comment['created_at'] = createdAt;
+    return event;
+  }
 });

@@ -318,7 +318,7 @@ describe('pull_request events', () => {
 });
 
 describe('check_run rerequested', () => {
-  it('checks the pull request of the re-run check again', async () => {
+  it('records a new check of the re-run check\'s commit, which the queue runs on a new check run', async () => {
     const event = payload('check_run', 'rerequested') as Example & {
       check_run: { name: string; head_sha: string; pull_requests: object[] };
       repository: { id: number; owner: { login: string }; name: string; default_branch: string };
@@ -334,7 +334,7 @@ describe('check_run rerequested', () => {
     event.repository.default_branch = 'master';
     mockDefaultBranchFiles(config);
     mockPullFiles(github, 2, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
-    mockCheckRunStart(true);
+    mockCheckRunStart();
     mockCatalogTree(github, headSha, { 'base/Dockerfile': base });
     const updates: { conclusion: string }[] = [];
     github.patch(`${repoPath}/check-runs/42`, capture(updates)).reply(200, {});
@@ -344,5 +344,7 @@ describe('check_run rerequested', () => {
     await deliver('d9', 'check_run', event);
 
     expect(updates[0]?.conclusion).toBe('success');
+    // Redelivered, the same re-run records nothing more.
+    await deliver('d9', 'check_run', event);
   });
 });

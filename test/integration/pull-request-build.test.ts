@@ -26,17 +26,17 @@ function files(h: Harness): Record<string, string> {
 type PullRequestPayload = Record<string, unknown> & { pull_request: { head: { repo: { id: number } } }; repository: { id: number } };
 
 /**
- * Mocks the policy-and-lint part of a pull request check, which every scenario starts with: from the
- * queue (a check run made queued, then marked in progress), or `inline` (started in progress).
+ * Mocks the policy-and-lint part of a pull request check, which every scenario starts with, from the
+ * queue: a check run made queued, then marked in progress.
  */
-function mockCheckStart(h: Harness, repo: FakeRepository, inline = false) {
+function mockCheckStart(h: Harness, repo: FakeRepository) {
   h.services.store.blobs.forgetBlobs();
   if (!tokenMocked) mockInstallationToken(h.github);
   tokenMocked = true;
   h.github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: 'master' }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
   h.github.get(`${repoPath}/pulls/2/files`).query({ per_page: 100 }).reply(200, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
-  h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: inline ? 'in_progress' : 'queued' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
-  if (!inline) h.github.patch(`${repoPath}/check-runs/42`, { status: 'in_progress' }).reply(200, {});
+  h.github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: headSha, status: 'queued' }).reply(201, { id: 42, html_url: 'https://github.com/Codertocat/Hello-World/runs/42' });
+  h.github.patch(`${repoPath}/check-runs/42`, { status: 'in_progress' }).reply(200, {});
   h.github.get(`${repoPath}/contents/.hadolint.yaml`).query({ ref: 'master' }).reply(200, contents('ignored: [DL3066]\n'));
   repo.mockCatalog(h.github);
   const updates: { conclusion: string; output: { title: string } }[] = [];
@@ -72,11 +72,12 @@ describe('pull request builds', () => {
 
     expectAllRequestsMade(h);
     expect(updates[0]?.conclusion).toBe('failure');
-    expect(updates[0]?.output.title).toBe('Dockyard: all checks passed; 1 image failed build or scan');
+    expect(updates[0]?.output.title).toBe('Dockyard: 1 problem must be fixed: 1 image over the scan gate');
     const body = comments[0]?.body ?? '';
-    expect(body).toContain('### Build and scan');
-    expect(body).toMatch(/\| \*\*base\*\* \| ✅ built \(buildkit-0\.8\) \| ❌ 1 critical, 2 high, 0 medium, 0 low \|/);
-    expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: all checks passed; 1 image failed build or scan\n')).toBe(true);
+    expect(body.startsWith('<!-- dockyard:report -->\n## ❌ Dockyard: 1 problem must be fixed: 1 image over the scan gate\n')).toBe(true);
+    expect(body).toMatch(/\n- \*\*base\*\* \(changed\)\n {2}- ❌ 🔴 CRITICAL \[CVE-2099-0001\]\([^)]+\) in `tar` /);
+    expect(body).toMatch(/\n\| base \(changed\) \| `[^`]+` ✅ \| — \| ❌ 1 critical, 2 high \|\n/);
+    expect(body).toContain('<details><summary><b>base</b>: build and scan</summary>');
     expect(body).toMatch(/\| 🔴 CRITICAL \| \[CVE-2099-0001\]\([^)]+\) \| `tar` \| `[^`]+` → `[^`]+dockyard1` \|/);
   }, 600_000);
 
@@ -92,9 +93,15 @@ describe('pull request builds', () => {
     await h.services.queue.idle();
 
     expectAllRequestsMade(h);
-    expect(waiting.updates[0]?.conclusion).toBe('success');
-    expect(waiting.comments[0]?.body).toContain('### 🔒 Build and scan: waiting for approval');
-    expect(waiting.comments[0]?.body).not.toContain('### Build and scan\n');
+    // Not built or scanned, so never a pass: the check asks a maintainer to act.
+    expect(waiting.updates[0]?.conclusion).toBe('action_required');
+    expect(waiting.updates[0]?.output.title).toBe('Dockyard: policy and lint passed; not built or scanned until a maintainer approves');
+    const waitingBody = waiting.comments[0]?.body ?? '';
+    expect(waitingBody.startsWith('<!-- dockyard:report -->\n## 🔒 Dockyard: policy and lint passed; not built or scanned until a maintainer approves\n')).toBe(true);
+    expect(waitingBody).toContain(
+      '> **Not built or scanned yet.** This pull request comes from a fork, so Dockyard builds it only after someone with write access has reviewed this exact commit and commented `/dockyard build ec26c3e`. Every new push needs a new approval. Until then this check asks for action and does not pass.',
+    );
+    expect(waitingBody).not.toContain('build and scan</summary>');
 
     // Someone without write access asks: refused, nothing built.
     const comment = payload<Record<string, unknown> & { issue: Record<string, unknown>; comment: { body: string; user: { login: string } } }>('issue_comment', 'created');
@@ -112,14 +119,17 @@ describe('pull request builds', () => {
       `@${comment.comment.user.login} only people with write access to Codertocat/Hello-World can approve building a pull request from a fork. Ask a maintainer to comment \`/dockyard build\`.`,
     );
 
-    // A maintainer approves: this head commit is built.
+    // A maintainer approves: the queue checks this head commit again, on a new check run, and builds it.
     h.github.get(`${repoPath}/collaborators/${comment.comment.user.login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
     h.github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: headSha, repo: { id: fork.pull_request.head.repo.id } } });
-    const approved = mockCheckStart(h, repo, true);
+    const approved = mockCheckStart(h, repo);
     await mockBuildDownloads(h, repo);
     await h.probot.receive({ id: 'c2', name: 'issue_comment', payload: comment } as never);
+    await h.services.queue.idle();
     expectAllRequestsMade(h);
-    expect(approved.comments[0]?.body).toContain('### Build and scan');
+    expect(approved.updates[0]?.conclusion).toBe('failure');
+    expect(approved.updates[0]?.output.title).toBe('Dockyard: 1 problem must be fixed: 1 image over the scan gate');
+    expect(approved.comments[0]?.body).toContain('<details><summary><b>base</b>: build and scan</summary>');
     expect(approved.comments[0]?.body).toContain('CVE-2099-0001');
   }, 600_000);
 

@@ -264,6 +264,38 @@ describe('publishing only moves forward along the default branch', () => {
   });
 });
 
+describe('a commit whose images are all published', () => {
+  it('completes a `Dockyard publish` check run saying nothing needed publishing (a Re-run of it), and pushes nothing', async () => {
+    const store = new StateStore(':memory:');
+    const registry = fakeRegistry();
+    const deps = { octokit, log, store, mirrors: [], build: buildPorts(() => c1), operator, publish: () => registry.ports };
+    const repo = new FakeRepository(c1, files('one'));
+    await mockPublish(github, repo);
+    github.get(`${repoPath}/compare/${c1}...main`).query({ per_page: 100 }).reply(200, comparison('ahead', 1, 0));
+    await publishCommit(deps, job(c1, zero));
+    expectAllRequestsMade();
+    const pushed = new Map(registry.tags);
+
+    // Run again: every image of the commit is published already.
+    github.get(`${repoPath}/contents/.github%2Fdockyard.yml`).query({ ref: c1 }).reply(200, contents(repo.files['.github/dockyard.yml'] ?? ''));
+    repo.mockCatalog(github);
+    const started: { name: string; head_sha: string; status: string }[] = [];
+    github.post(`${repoPath}/check-runs`, capture(started)).reply(201, { id: 9, html_url: 'https://github.com/Codertocat/Hello-World/runs/9' });
+    const updates: { status: string; conclusion: string; output: { title: string; summary: string } }[] = [];
+    github.patch(`${repoPath}/check-runs/9`, capture(updates)).reply(200, {});
+    const again = await publishCommit(deps, job(c1, zero));
+    expectAllRequestsMade();
+
+    expect(started).toEqual([expect.objectContaining({ name: 'Dockyard publish', head_sha: c1 })]);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Dockyard: nothing needed publishing' } });
+    expect(updates[0]?.output.summary).toContain(`Every image commit \`${c1.slice(0, 7)}\` changes was published already, so nothing was built or pushed again.`);
+    expect(updates[0]?.output.summary).toContain('| **base** | ✅ already published |');
+    expect(registry.tags).toEqual(pushed);
+    expect(again).toEqual({ images: [expect.objectContaining({ name: 'base', status: 'already-published' })], registryChanged: false });
+  });
+});
+
 /** A history whose answers are given: `compare` by `base...head`, the branch named `main`. */
 function givenHistory(answers: Record<string, Pick<Comparison, 'order' | 'aheadBy'>>): BranchHistory {
   const asked: string[] = [];
