@@ -45,5 +45,8 @@ fi
 stamp="$root/node_modules/.package-lock.json"
 if [ ! -f "$stamp" ] || [ "$root/package-lock.json" -nt "$stamp" ]; then
   echo "bootstrap: installing npm dependencies" >&2
-  (cd "$root" && npm ci --no-audit --no-fund >&2)
+  # No dependency runs code at install time. The packages that ship install scripts do not need them:
+  # esbuild (finds its platform package without its postinstall check), protobufjs (a version check of
+  # its optional CLI), ssh2 and cpu-features (optional native speed-ups; ssh2 falls back to JavaScript).
+  (cd "$root" && npm ci --ignore-scripts --no-audit --no-fund >&2)
 fi

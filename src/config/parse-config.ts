@@ -57,6 +57,8 @@ function toConfigIssue(issue: z.core.$ZodIssue, read: ReadYaml): ConfigIssue {
 function friendlyMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type': {
+      // A field's own message (e.g. one saying it belongs to the operator) says more than its type.
+      if (!issue.message.startsWith('Invalid')) return issue.message;
       const expected = issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping of fields' : `a ${issue.expected}`;
       if (issue.input === undefined) return `is required: add it, as ${expected}`;
       return `must be ${expected}, not ${describeInput(issue.input)}`;

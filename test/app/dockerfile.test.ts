@@ -73,7 +73,7 @@ describe("the app's Dockerfile", () => {
     const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+ /.test(line));
     expect(instructions.filter((line) => line.startsWith('FROM ')).map((line) => line.split(' AS ')[1])).toEqual(['base', 'tools', 'deps', 'build', 'runtime-deps', 'app']);
     expect(instructions.filter((line) => line.startsWith('USER '))).toEqual(['USER 10001:10001']);
-    expect(instructions.at(-1)).toBe('CMD ["./lib/index.js"]');
+    expect(instructions.at(-1)).toBe('CMD ["./lib/start.js"]');
     expect(dockerfile).toContain('HEALTHCHECK ');
   });
 });
