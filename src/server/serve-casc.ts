@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { StateStore } from '../adapters/state/state-store.ts';
+import type { ServeCredential, StateStore } from '../adapters/state/state-store.ts';
+import { registerServeCredential } from '../logging/secrets.ts';
 
 // `<path>/<owner>/<repo>/<capability>/<cloud>.yaml` and `<path>/<owner>/<repo>/<cloud>.yaml`; the serve path
 // is matched against the stored document, so it may itself have any number of parts.
@@ -16,7 +17,8 @@ export const hiddenCapability = '[capability]';
  * segment, which released JCasC can fetch as it is listed in CASC_JENKINS_CONFIG; `bearer` documents want
  * `Authorization: Bearer <the repository's token>`, which needs a configuration-as-code plugin that sends
  * one. Secrets are compared in constant time; a wrong capability looks like any unknown path (left to the
- * next handler), and the request's URL is rewritten before the answer so the access log never holds it.
+ * next handler), and the request's URL is rewritten before the answer so the access log's message never
+ * holds it; the logger (log-redaction.ts) hides it, and the credential headers, from the logged request.
  */
 export function serveCasc(store: StateStore) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
@@ -26,7 +28,7 @@ export function serveCasc(store: StateStore) {
     if (byCapability) {
       const { base = '', owner = '', repo = '', secret = '', cloud = '' } = byCapability;
       const document = store.servedDocument(base, `${owner}/${repo}`, cloud);
-      if (document?.auth === 'capability' && sameSecret(secret, store.serveCredential(document.repo).capability)) {
+      if (document?.auth === 'capability' && sameSecret(secret, credentialOf(store, document.repo).capability)) {
         request.url = `${base}/${owner}/${repo}/${hiddenCapability}/${cloud}.yaml`;
         sendDocument(response, document.yaml);
         return true;
@@ -38,13 +40,20 @@ export function serveCasc(store: StateStore) {
     const document = store.servedDocument(base, `${owner}/${repo}`, cloud);
     if (document?.auth !== 'bearer') return false;
     const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-    if (!sameSecret(given, store.serveCredential(document.repo).token)) {
+    if (!sameSecret(given, credentialOf(store, document.repo).token)) {
       response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('A valid bearer token for this repository is required.\n');
       return true;
     }
     sendDocument(response, document.yaml);
     return true;
   };
+}
+
+/** The repository's credential, registered for redaction as soon as it is read: it may reach a log line from here on. */
+function credentialOf(store: StateStore, repo: string): ServeCredential {
+  const credential = store.serveCredential(repo);
+  registerServeCredential(credential);
+  return credential;
 }
 
 function sendDocument(response: ServerResponse, yaml: string): void {
