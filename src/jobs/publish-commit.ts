@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Mirror } from '../adapters/docker/types.ts';
-import { completeCheckRun, startCheckRun } from '../adapters/github/check-run.ts';
+import { completeCheckRun, startCheckRun, type CheckRunResult } from '../adapters/github/check-run.ts';
+import { publishJobKey } from './job-keys.ts';
 import { BranchHistory, pullRequestsOfCommit } from '../adapters/github/compare-commits.ts';
 import { downloadCatalog } from '../adapters/github/download-catalog.ts';
 import type { GitHubClient } from '../adapters/github/github-client.ts';
@@ -126,16 +127,16 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     log.info({ commit: job.after, images: planned.length }, 'commit already published; nothing to do');
     const images = planned.map((name) => publishedFromRecord(store, fullName, job.after, name));
     // A Re-run of the publish check run waits for a check run: say that nothing needed publishing.
-    const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
-    await completeCheckRun(octokit, repo, checkRun.id, { ...nothingNeededPublishing(images, job.after), annotationBatches: [] });
+    const checkRun = await openPublishCheckRun(deps, job);
+    await closePublishCheckRun(deps, job, checkRun.id, { ...nothingNeededPublishing(images, job.after), annotationBatches: [] });
     return { images, registryChanged: removed.length > 0 };
   }
   if (planned.length === 0) return { images: [], registryChanged: removed.length > 0 };
 
-  const checkRun = await startCheckRun(octokit, repo, job.after, publishCheckName);
+  const checkRun = await openPublishCheckRun(deps, job);
   if (target.kind !== 'granted') {
     log.info({ commit: job.after, reason: target.kind }, 'not publishing: no granted target');
-    await completeCheckRun(octokit, repo, checkRun.id, { ...notPublishing(target), annotationBatches: [] });
+    await closePublishCheckRun(deps, job, checkRun.id, { ...notPublishing(target), annotationBatches: [] });
     return { images: [], registryChanged: false };
   }
   const workspace = await mkdtemp(path.join(tmpdir(), 'dockyard-publish-'));
@@ -238,7 +239,7 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
   } catch (error) {
     // Aborted, whatever a step threw on the way out: the reason says why (e.g. the job's time limit).
     const stopped = deps.signal?.aborted ? (deps.signal.reason as unknown) : error;
-    await completeCheckRun(octokit, repo, checkRun.id, {
+    await closePublishCheckRun(deps, job, checkRun.id, {
       conclusion: 'failure',
       title: 'Dockyard could not finish publishing',
       summary: renderPublishStopped(stopped instanceof Error ? stopped.message : String(stopped)),
@@ -249,12 +250,36 @@ export async function publishCommit(deps: PublishDeps, job: PublishJob): Promise
     await rm(workspace, { recursive: true, force: true });
   }
   const report = renderPublish(results, job.after);
-  await completeCheckRun(octokit, repo, checkRun.id, { conclusion: report.conclusion, title: report.title, summary: report.body, annotationBatches: [] });
+  await closePublishCheckRun(deps, job, checkRun.id, { conclusion: report.conclusion, title: report.title, summary: report.body, annotationBatches: [] });
   for (const number of await pullRequestsOfCommit(octokit, repo, job.after)) {
     await upsertStickyComment(octokit, repo, number, publishCommentMarker, `${publishCommentMarker}\n${report.body}\n`);
   }
   if (retry.length > 0) throw new OutsideError('ecr', `publishing ${retry.join(', ')} failed for an outside reason; will retry`);
   return { images: results, registryChanged };
+}
+
+/**
+ * The commit's `Dockyard publish` check run: the one an interrupted attempt opened (its id is kept with
+ * the job, so a crash mid-publish never leaves a run in progress forever), else a new one.
+ */
+async function openPublishCheckRun(deps: PublishDeps, job: PublishJob): Promise<{ id: number; url: string }> {
+  const key = publishJobKey(`${job.owner}/${job.repo}`, job.after);
+  const payload = deps.store.jobPayload(key) as (Record<string, unknown> & { publishCheckRun?: { id: number; url: string } }) | undefined;
+  if (payload?.publishCheckRun) return payload.publishCheckRun;
+  const checkRun = await startCheckRun(deps.octokit, { owner: job.owner, repo: job.repo }, job.after, publishCheckName);
+  if (payload) deps.store.updateJobPayload(key, { ...payload, publishCheckRun: checkRun });
+  return checkRun;
+}
+
+/** Completes the publish check run and forgets it: a later attempt or a Re-run reports on a run of its own. */
+async function closePublishCheckRun(deps: PublishDeps, job: PublishJob, checkRunId: number, result: CheckRunResult): Promise<void> {
+  await completeCheckRun(deps.octokit, { owner: job.owner, repo: job.repo }, checkRunId, result);
+  const key = publishJobKey(`${job.owner}/${job.repo}`, job.after);
+  const payload = deps.store.jobPayload(key) as (Record<string, unknown> & { publishCheckRun?: unknown }) | undefined;
+  if (payload?.publishCheckRun !== undefined) {
+    const { publishCheckRun: _done, ...rest } = payload;
+    deps.store.updateJobPayload(key, rest);
+  }
 }
 
 async function publishImage(
