@@ -1,8 +1,9 @@
-import { imageMetadataFile } from '../../config/image-metadata-schema.ts';
+import { imageMetadataFile, type ImageMetadata } from '../../config/image-metadata-schema.ts';
 import type { Config } from '../../config/schema.ts';
 import { decodeDockerfile, oversizedDockerfile } from '../dockerfile/decode-dockerfile.ts';
 import { defaultFrontend, type DockerfileFrontend } from '../dockerfile/frontend.ts';
-import { readDockerfile, rootSource, type DockerfileModel, type ImageSource } from '../dockerfile/read-dockerfile.ts';
+import { ownString } from '../dockerfile/own-string.ts';
+import { KeptStrings, readDockerfile, rootSource, type DockerfileModel, type ImageSource } from '../dockerfile/read-dockerfile.ts';
 import type { Finding } from '../findings.ts';
 import { approvedFrontendFor, compileFrontends, type CompiledFrontend } from '../policy/check-frontend.ts';
 import { catalogBuildArgs, catalogNameOf } from './catalog-reference.ts';
@@ -27,6 +28,7 @@ export function buildCatalog(folders: readonly ImageFolder[], config: CatalogCon
     buildArgs: catalogBuildArgs(config),
     frontend: options.frontend ?? defaultFrontend,
     frontends: compileFrontends(config.parents.frontends),
+    strings: new KeptStrings(),
   };
   for (const folder of folders) {
     const dir = `${config.catalog}/${folder.name}`;
@@ -69,16 +71,18 @@ export function buildCatalog(folders: readonly ImageFolder[], config: CatalogCon
     const { metadata, source: metadataSource } = readMetadata(folder.metadata, metadataFile, (line, message) =>
       catalog.findings.push(finding('DY019', line, message, metadataFile)),
     );
-    const image: CatalogImage = {
-      name: folder.name,
-      dir,
-      dockerfilePath,
-      parent: model ? parentOf(model, config) : { kind: 'unknown', line: 1, text: '' },
-      dependsOn: model ? dependenciesOf(model, config) : [],
-      metadata,
-    };
-    if (model) image.model = model;
-    if (metadataSource) image.metadataSource = metadataSource;
+    keepOwnCopies(metadata);
+    const parent: ParentLink = model ? parentOf(model, config) : { kind: 'unknown', line: 1, text: '' };
+    const dependsOn = model ? dependenciesOf(model, config) : [];
+    let image: CatalogImage;
+    if (model && metadataSource) {
+      // The usual image in one literal: properties added later would take an extra allocation each.
+      image = { name: folder.name, dir, dockerfilePath, parent, dependsOn, metadata, model, metadataSource };
+    } else {
+      image = { name: folder.name, dir, dockerfilePath, parent, dependsOn, metadata };
+      if (model) image.model = model;
+      if (metadataSource) image.metadataSource = metadataSource;
+    }
     catalog.images.set(folder.name, image);
   }
   return catalog;
@@ -90,6 +94,8 @@ interface Reading {
   buildArgs: Record<string, string>;
   frontend: DockerfileFrontend;
   frontends: readonly CompiledFrontend[];
+  /** Strings the models keep, shared between the catalog's files. */
+  strings: KeptStrings;
 }
 
 function readModel(
@@ -130,14 +136,24 @@ function readModel(
  * else the caller's. The directive is found by the caller's frontend, as the engine's built-in one
  * is what hands the build over; a reading that disagrees about it cannot be the one the build follows.
  */
-function readWithFrontend(text: string, { buildArgs, frontend, frontends }: Reading): DockerfileModel {
-  const model = readDockerfile(text, { buildArgs, frontend });
+function readWithFrontend(text: string, { buildArgs, frontend, frontends, strings }: Reading): DockerfileModel {
+  const model = readDockerfile(text, { buildArgs, frontend, strings });
   const syntax = model.directives.syntax;
   const readsAs = syntax && approvedFrontendFor(syntax.image, frontends)?.entry.readsAs;
   if (!readsAs || readsAs === frontend) return model;
-  const reread = readDockerfile(text, { buildArgs, frontend: readsAs });
+  const reread = readDockerfile(text, { buildArgs, frontend: readsAs, strings });
   const same = reread.directives.syntax?.image === syntax.image && reread.directives.syntax.line === syntax.line;
   return same ? reread : model;
+}
+
+/**
+ * The metadata's strings are cut out of the image.yml text; copies of their own let that text go
+ * (V8 shares the characters of a slice with the string it was cut from).
+ */
+function keepOwnCopies(metadata: ImageMetadata): void {
+  if (metadata.description !== undefined) metadata.description = ownString(metadata.description);
+  if (metadata.label !== undefined) metadata.label = ownString(metadata.label);
+  metadata.owners = metadata.owners.map(ownString);
 }
 
 function parentOf(model: DockerfileModel, config: CatalogConfig): ParentLink {

@@ -13,7 +13,7 @@ const refuse = (message: string): never => {
 export interface InstructionNode {
   /** The keyword as written. */
   command: string;
-  flags: string[];
+  flags: readonly string[];
   /** instructions/parse.go nodeArgs: an ONBUILD trigger's keyword and arguments follow each other. */
   args: string[];
   json: boolean;
@@ -25,7 +25,7 @@ export interface InstructionNode {
  * parser/parser.go newNodeFromLine, for a line already split into keyword, flags and the rest
  * (v0.8.3 and v0.34.2 dispatch the same line parsers; parseJSON and the key/value nodes differ).
  */
-export function instructionNode(command: string, flags: string[], rest: string, escape: string, frontend: DockerfileFrontend): InstructionNode {
+export function instructionNode(command: string, flags: readonly string[], rest: string, escape: string, frontend: DockerfileFrontend): InstructionNode {
   const node: InstructionNode = { command, flags, args: [], json: false };
   switch (command.toLowerCase()) {
     case 'add':
@@ -174,59 +174,58 @@ function whitespaceDelimited(rest: string): string[] {
   return words;
 }
 
-/** parser/line_parsers.go parseWords: white space outside quotes splits; quotes and escapes stay. */
+/**
+ * parser/line_parsers.go parseWords: white space outside quotes splits; quotes and escapes stay.
+ * Every character of a word is kept but an escape at the very end of the text, so each word is one
+ * stretch of the text.
+ */
 export function parseWords(rest: string, escape: string): string[] {
   if (!hasQuoteOrEscape(rest, escape)) return splitOnSpace(rest);
+  const esc = escape.charCodeAt(0);
   const words: string[] = [];
+  const length = rest.length;
   let phase = 0; // 0 spaces, 1 word, 2 quote
-  let quote = '';
+  let quote = 0;
   let blankOK = false;
-  let current = '';
-  for (let pos = 0; pos <= rest.length; pos++) {
-    let ch = pos < rest.length ? (rest[pos] ?? '') : '';
+  let start = 0;
+  let end = length;
+  for (let pos = 0; pos < length; pos++) {
+    const ch = rest.charCodeAt(pos);
     if (phase === 0) {
-      if (pos === rest.length) break;
-      if (isGoSpace(ch.charCodeAt(0))) continue;
+      if (isGoSpace(ch)) continue;
       phase = 1;
-    }
-    if (pos === rest.length) {
-      if (blankOK || current.length > 0) words.push(current);
-      break;
+      start = pos;
     }
     if (phase === 1) {
-      if (isGoSpace(ch.charCodeAt(0))) {
+      if (isGoSpace(ch)) {
         phase = 0;
-        if (blankOK || current.length > 0) words.push(current);
-        current = '';
+        if (blankOK || pos > start) words.push(rest.slice(start, pos));
         blankOK = false;
         continue;
       }
-      if (ch === "'" || ch === '"') {
+      if (ch === 39 || ch === 34) {
         quote = ch;
         blankOK = true;
         phase = 2;
-      }
-      if (ch === escape) {
-        if (pos + 1 === rest.length) continue;
-        current += ch;
+      } else if (ch === esc) {
+        if (pos + 1 === length) {
+          end = pos;
+          break;
+        }
         pos++;
-        ch = rest[pos] ?? '';
       }
-      current += ch;
       continue;
     }
     if (ch === quote) phase = 1;
-    if (ch === escape && quote !== "'") {
-      if (pos + 1 === rest.length) {
-        phase = 1;
-        continue;
+    else if (ch === esc && quote !== 39) {
+      if (pos + 1 === length) {
+        end = pos;
+        break;
       }
       pos++;
-      current += ch;
-      ch = rest[pos] ?? '';
     }
-    current += ch;
   }
+  if (phase !== 0 && (blankOK || end > start)) words.push(rest.slice(start, end));
   return words;
 }
 
@@ -281,7 +280,10 @@ function goQuote(text: string): string {
 type FlagType = 'bool' | 'string' | 'strings';
 
 /** instructions/bflag.go BFlags.Parse: the values of the flags an instruction accepts. */
-function parseFlags(flags: readonly string[], defined: Readonly<Record<string, FlagType>>, modern: boolean): Map<string, string[]> {
+const noFlagValues: ReadonlyMap<string, string[]> = new Map();
+
+function parseFlags(flags: readonly string[], defined: Readonly<Record<string, FlagType>>, modern: boolean): ReadonlyMap<string, string[]> {
+  if (flags.length === 0) return noFlagValues;
   const used = new Map<string, string[]>();
   for (const flag of flags) {
     if (flag === '--') break;
@@ -307,6 +309,10 @@ function parseFlags(flags: readonly string[], defined: Readonly<Record<string, F
     }
   }
   return used;
+}
+
+function flagValue(used: ReadonlyMap<string, string[]>, name: string): string | undefined {
+  return used.get(name)?.[0];
 }
 
 /** The flags each instruction accepts (instructions/parse.go and the RUN hooks, per version). */
@@ -348,15 +354,13 @@ const stageNamePattern = /^[a-z][a-z0-9\-_.]*$/;
  */
 export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend): Command {
   const modern = frontend !== 'buildkit-0.8';
-  const keyword = node.command.toUpperCase();
+  const keyword = upperCase(node.command);
   const { args } = node;
   const table = modern ? flagsV034 : flagsV08;
-  const flags = (names: Record<string, FlagType> = table[keyword] ?? noFlags) => parseFlags(node.flags, names, modern);
-  const value = (used: Map<string, string[]>, name: string) => used.get(name)?.[0];
   switch (keyword) {
     case 'ENV':
     case 'LABEL': {
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       if (args.length === 0) refuse(`${keyword} requires at least one argument`);
       const step = modern ? 3 : 2;
       if (args.length % step !== 0) refuse(`Bad input to ${keyword}, too many arguments`);
@@ -365,16 +369,19 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
         if ((args[i] ?? '') === '') refuse(`${keyword} names can not be blank`);
         pairs.push({ key: args[i] ?? '', value: args[i + 1] ?? '' });
       }
-      return keyword === 'ENV' ? { kind: 'env', pairs } : { kind: 'expand', words: pairs.flatMap((pair) => [pair.key, pair.value]) };
+      if (keyword === 'ENV') return { kind: 'env', pairs };
+      const words: string[] = [];
+      for (const pair of pairs) words.push(pair.key, pair.value);
+      return { kind: 'expand', words };
     }
     case 'MAINTAINER':
       if (args.length !== 1) refuse('MAINTAINER requires exactly one argument');
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       return { kind: 'other' };
     case 'ADD':
     case 'COPY': {
       if (args.length < 2) refuse(`${keyword} requires at least two arguments, but only one was provided. Destination could not be determined`);
-      const used = flags();
+      const used = parseFlags(node.flags, table[keyword] ?? noFlags, modern);
       const dest = args[args.length - 1] ?? '';
       const sources = args.slice(0, -1);
       if (modern) {
@@ -383,18 +390,18 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
       const command: Command = {
         kind: 'copy',
         add: keyword === 'ADD',
-        sources: modern ? sources.filter((source) => heredocName(source) === undefined) : sources,
-        contents: modern ? sources.filter((source) => heredocName(source) !== undefined).length : 0,
+        sources: modern && sources.some(isHeredocWord) ? sources.filter((source) => !isHeredocWord(source)) : sources,
+        contents: modern ? countHeredocWords(sources) : 0,
         dest,
-        link: value(used, 'link') === 'true',
+        link: flagValue(used, 'link') === 'true',
       };
-      const from = value(used, 'from');
+      const from = flagValue(used, 'from');
       if (from !== undefined && from !== '') command.from = from;
-      const chmod = value(used, 'chmod');
+      const chmod = flagValue(used, 'chmod');
       if (chmod !== undefined) command.chmod = chmod;
-      const chown = value(used, 'chown');
+      const chown = flagValue(used, 'chown');
       if (chown !== undefined) command.chown = chown;
-      const checksum = value(used, 'checksum');
+      const checksum = flagValue(used, 'checksum');
       if (checksum !== undefined) command.checksum = checksum;
       return command;
     }
@@ -406,16 +413,16 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
           refuse(`invalid name for build stage: ${goQuote(args[2] ?? '')}, name can't start with a number or contain symbols`);
         }
       } else if (args.length !== 1) refuse('FROM requires either one or three arguments');
-      const used = flags();
+      const used = parseFlags(node.flags, table[keyword] ?? noFlags, modern);
       const command: Command = { kind: 'from', base: args[0] ?? '' };
       if (name !== undefined && name !== '') command.name = name;
-      const platform = value(used, 'platform');
+      const platform = flagValue(used, 'platform');
       if (platform !== undefined && platform !== '') command.platform = platform;
       return command;
     }
     case 'ONBUILD': {
       if (args.length === 0) refuse('ONBUILD requires at least one argument');
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       const trigger = trimSpace(args[0] ?? '').toUpperCase();
       if (trigger === 'ONBUILD') refuse('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
       if (trigger === 'MAINTAINER' || trigger === 'FROM') refuse(`${trigger} isn't allowed as an ONBUILD trigger`);
@@ -423,15 +430,15 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
     }
     case 'WORKDIR':
       if (args.length !== 1) refuse('WORKDIR requires exactly one argument');
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       return { kind: 'workdir', path: args[0] ?? '' };
     case 'RUN': {
-      const used = flags();
+      const used = parseFlags(node.flags, table[keyword] ?? noFlags, modern);
       const mounts = used.get('mount') ?? [];
       if (modern) {
-        const network = value(used, 'network') ?? 'default';
+        const network = flagValue(used, 'network') ?? 'default';
         if (network !== 'default' && network !== 'none' && network !== 'host') refuse(`invalid network mode ${goQuote(network)}`);
-        const security = value(used, 'security') ?? 'sandbox';
+        const security = flagValue(used, 'security') ?? 'sandbox';
         if (security !== 'insecure' && security !== 'sandbox') refuse(`security ${goQuote(security)} is not valid`);
         for (const device of used.get('device') ?? []) parseDevice(device);
       }
@@ -440,7 +447,7 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
     }
     case 'CMD':
     case 'ENTRYPOINT':
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       return { kind: 'other' };
     case 'HEALTHCHECK': {
       if (args.length === 0) refuse('HEALTHCHECK requires at least one argument');
@@ -449,17 +456,17 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
         if (args.length !== 1) refuse('HEALTHCHECK NONE takes no arguments');
         return { kind: 'other' };
       }
-      const used = flags();
+      const used = parseFlags(node.flags, table[keyword] ?? noFlags, modern);
       if (type !== 'CMD') refuse(`Unknown type ${goQuote(type)} in HEALTHCHECK (try CMD)`);
       if (args.length === 1) refuse('Missing command after HEALTHCHECK CMD');
       for (const name of ['interval', 'timeout', 'start-period', 'start-interval']) {
-        const text = value(used, name);
+        const text = flagValue(used, name);
         if (text === undefined || text === '') continue;
         const duration = parseGoDuration(text);
         if (duration === undefined) refuse(`time: invalid duration ${goQuote(text)}`);
         if (duration !== 0 && duration !== undefined && duration < 1e6) refuse(`Interval ${goQuote(name)} cannot be less than 1ms`);
       }
-      const retries = value(used, 'retries');
+      const retries = flagValue(used, 'retries');
       if (retries !== undefined && retries !== '') {
         const parsed = parseGoInt(retries, 32);
         if (parsed === undefined) refuse(`strconv.ParseInt: parsing ${goQuote(retries)}: invalid syntax`);
@@ -469,15 +476,15 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
     }
     case 'EXPOSE':
       if (args.length === 0) refuse('EXPOSE requires at least one argument');
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       return { kind: 'other' };
     case 'USER':
       if (args.length !== 1) refuse('USER requires exactly one argument');
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       return { kind: 'expand', words: args };
     case 'VOLUME':
       if (args.length === 0) refuse('VOLUME requires at least one argument');
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       for (const volume of args) if (trimSpace(volume) === '') refuse('VOLUME specified can not be an empty string');
       return { kind: 'expand', words: args };
     case 'STOPSIGNAL':
@@ -496,7 +503,7 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
       return { kind: 'arg', pairs };
     }
     case 'SHELL':
-      flags(noFlags);
+      parseFlags(node.flags, noFlags, modern);
       if (args.length === 0) refuse('SHELL requires at least one argument');
       if (!node.json) refuse('SHELL requires the arguments to be in JSON form');
       return { kind: 'other' };
@@ -505,8 +512,28 @@ export function parseCommand(node: InstructionNode, frontend: DockerfileFrontend
   }
 }
 
+function isHeredocWord(word: string): boolean {
+  return heredocName(word) !== undefined;
+}
+
+function countHeredocWords(words: readonly string[]): number {
+  let count = 0;
+  for (const word of words) if (isHeredocWord(word)) count++;
+  return count;
+}
+
 function heredocName(word: string): string | undefined {
-  return heredocWordName(word);
+  // A heredoc word has `<<` in it; most words do not.
+  return word.includes('<<') ? heredocWordName(word) : undefined;
+}
+
+/** strings.ToUpper of a keyword; most are written in upper case already. */
+function upperCase(command: string): string {
+  for (let i = 0; i < command.length; i++) {
+    const code = command.charCodeAt(i);
+    if (code < 65 || code > 90) return command.toUpperCase();
+  }
+  return command;
 }
 
 /** Go's time.ParseDuration, in nanoseconds; undefined when it refuses the text. */
@@ -621,6 +648,17 @@ export function parseMount(value: string, frontend: DockerfileFrontend, expand: 
   const fields = csvFields(value);
   const mount: Mount = { type: 'bind', from: '', source: '', target: '', cacheId: '', sharing: '' };
   const full = !modern || expand !== undefined;
+  if (!full) {
+    // Read with the file (v0.34.2, no expander): only `from` is looked at.
+    for (const field of fields) {
+      if (field.indexOf('=') !== 4 || !isFromKey(field)) continue;
+      const text = field.slice(5);
+      const dollar = text.indexOf('$');
+      if (dollar !== -1 && dollar !== text.length - 1) refuse(`'from' doesn't support variable expansion, define alias stage instead`);
+      mount.from = text;
+    }
+    return mount;
+  }
   let mode = false;
   let uid = false;
   let gid = false;
@@ -722,6 +760,11 @@ export function parseMount(value: string, frontend: DockerfileFrontend, expand: 
   }
   if (mount.sharing !== '' && mount.type !== 'cache') refuse(`invalid cache sharing set for ${mount.type} mount`);
   return mount;
+}
+
+/** Whether a field's first four characters are `from` in any case (only ASCII letters lower-case to these). */
+function isFromKey(field: string): boolean {
+  return (field.charCodeAt(0) | 0x20) === 102 && (field.charCodeAt(1) | 0x20) === 114 && (field.charCodeAt(2) | 0x20) === 111 && (field.charCodeAt(3) | 0x20) === 109;
 }
 
 /** instructions/commands_rundevice.go ParseDevice (v0.34.2). */

@@ -1,4 +1,5 @@
 import type { DockerfileFrontend } from './frontend.ts';
+import { ownString } from './own-string.ts';
 import { directiveModern } from './split-instructions.ts';
 
 /** `# syntax=` and `# check=` as the frontend detects them (the escape comes from the parser). */
@@ -23,7 +24,7 @@ function directivesV08(text: string): { syntax?: { image: string; line: number }
     if (line.endsWith('\r')) line = line.slice(0, -1);
     const match = v08Pattern.exec(line);
     if (!match) break;
-    if (match[1]?.toLowerCase() === 'syntax') syntax = { image: (match[2] ?? '').split(' ')[0] ?? '', line: index + 1 };
+    if (match[1]?.toLowerCase() === 'syntax') syntax = { image: ownString((match[2] ?? '').split(' ')[0] ?? ''), line: index + 1 };
   }
   return syntax ? { syntax } : {};
 }
@@ -40,9 +41,9 @@ function directivesModern(text: string): { syntax?: { image: string; line: numbe
   const result: { syntax?: { image: string; line: number }; check?: string } = {};
   const hash = scan(body, '#', offset);
   const syntax = hash.get('syntax') ?? scan(body, '//', offset).get('syntax') ?? jsonSyntax(body, offset);
-  if (syntax) result.syntax = { image: syntax.value.split(' ')[0] ?? '', line: syntax.line };
+  if (syntax) result.syntax = { image: ownString(syntax.value.split(' ')[0] ?? ''), line: syntax.line };
   const check = hash.get('check');
-  if (check) result.check = check.value.split(' ')[0] ?? '';
+  if (check) result.check = ownString(check.value.split(' ')[0] ?? '');
   return result;
 }
 

@@ -1,8 +1,9 @@
 import { readDirectives } from './directives.ts';
 import { splitInstructions, trimSpace, type RawInstruction } from './split-instructions.ts';
-import { processWord } from './shell-lexer.ts';
+import { processWord, type LexOptions } from './shell-lexer.ts';
 import { defaultFrontend, type DockerfileFrontend } from './frontend.ts';
-import { formatImageReference, parseImageReference, parseNormalizedNamed, type ImageReference } from './image-reference.ts';
+import { parseImageReference, parseNormalizedNamed, type ImageReference } from './image-reference.ts';
+import { KeptStrings } from './own-string.ts';
 import { recordPulls } from './resolved-images.ts';
 import {
   BuildkitRefusal,
@@ -91,7 +92,14 @@ export interface ReadOptions {
   buildArgs?: Readonly<Record<string, string>>;
   /** Which frontend's rules to read by; `defaultFrontend` when absent. */
   frontend?: DockerfileFrontend;
+  /**
+   * Where readings that are kept together (the files of one catalog) keep their strings, so that a
+   * text many files repeat is in memory once. Each reading keeps its own when absent.
+   */
+  strings?: KeptStrings;
 }
+
+export { KeptStrings };
 
 /**
  * Reads a Dockerfile's stages and the images it builds on, by the rules of the chosen frontend:
@@ -122,13 +130,16 @@ export function readDockerfile(text: string, options: ReadOptions = {}): Dockerf
       return model;
     }
   }
-  const reading = new Reading(model, split.escape, options.buildArgs ?? {});
+  const reading = new Reading(model, split.escape, options.buildArgs ?? {}, options.strings ?? new KeptStrings());
   try {
     reading.read(split.instructions);
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
   }
   recordPulls(model, reading.pulls);
+  // The lists grew one push at a time and have room to spare: the model keeps them at their size.
+  if (model.stages.length > 0) model.stages = model.stages.slice();
+  if (model.uses.length > 0) model.uses = model.uses.slice();
   return model;
 }
 
@@ -163,11 +174,14 @@ const platformArgs: readonly (readonly [string, string])[] = [
 ];
 const platformArgsV034: readonly (readonly [string, string])[] = [...platformArgs, ['BUILDOSVERSION', ''], ['TARGETOSVERSION', '']];
 
-/** Platform args BuildKit predefines (dockerfile2llb platform.go), build and target linux/amd64. */
-function predefinedArgs(frontend: DockerfileFrontend, target: string): readonly (readonly [string, string])[] {
-  if (frontend === 'buildkit-0.8') return platformArgs;
-  return [...platformArgsV034, ['TARGETSTAGE', target || 'default']];
+/** Platform args BuildKit predefines (dockerfile2llb platform.go), build and target linux/amd64; v0.34 adds TARGETSTAGE. */
+function predefinedArgs(frontend: DockerfileFrontend): readonly (readonly [string, string])[] {
+  return frontend === 'buildkit-0.8' ? platformArgs : platformArgsV034;
 }
+
+const noVariables: ReadonlyMap<string, string> = new Map();
+// What a command reads from until toCommand looks: nothing (most commands never read from a state).
+const noSources: readonly (DispatchState | undefined)[] = Object.freeze([]);
 
 /** Thrown to end a reading once BuildKit has refused the file. */
 class Stop extends Error {}
@@ -177,7 +191,7 @@ interface StageCommand {
   command: Command;
   line: number;
   /** COPY --from: one state; RUN: one per mount (undefined where v0.8.3 has none). */
-  sources: (DispatchState | undefined)[];
+  sources: readonly (DispatchState | undefined)[];
   /** The stage's ONBUILD triggers' instruction text (only for `onbuild` commands). */
   trigger?: { text: string; heredocs?: { name: string; content: string }[] };
 }
@@ -199,7 +213,8 @@ interface DispatchState {
 
 /** One pass over the instructions, as instructions.Parse and then dockerfile2llb see them. */
 class Reading {
-  readonly pulls: string[] = [];
+  /** The images the default target pulls, as parsed references (formatted only when asked for). */
+  readonly pulls: ImageReference[] = [];
   private readonly args: { key: string; value: string | undefined; line: number }[] = [];
   private readonly stageCommands: StageCommand[][] = [];
   private readonly platforms: (string | undefined)[] = [];
@@ -207,6 +222,9 @@ class Reading {
   private readonly modern: boolean;
   private readonly model: DockerfileModel;
   private readonly escape: string;
+  private readonly lex: LexOptions;
+  /** What the model keeps is copied out of the file's text (shared with other readings), so the text itself is not kept alive. */
+  private readonly strings: KeptStrings;
   private readonly buildArgs: Readonly<Record<string, string>>;
   private states: DispatchState[] = [];
   private readonly statesByName = new Map<string, DispatchState>();
@@ -214,9 +232,11 @@ class Reading {
   /** Names declared by ARG before the first FROM. */
   private readonly metaKeys = new Set<string>();
 
-  constructor(model: DockerfileModel, escape: string, buildArgs: Readonly<Record<string, string>>) {
+  constructor(model: DockerfileModel, escape: string, buildArgs: Readonly<Record<string, string>>, strings: KeptStrings) {
+    this.strings = strings;
     this.model = model;
     this.escape = escape;
+    this.lex = { escape, frontend: model.frontend };
     this.buildArgs = buildArgs;
     this.frontend = model.frontend;
     this.modern = model.frontend !== 'buildkit-0.8';
@@ -246,8 +266,14 @@ class Reading {
     this.dispatchStages(reachable);
     for (const state of this.states) {
       if (!reachable.has(state) || state.base || state.baseName === 'scratch') continue;
+      // A stage's base was parsed from the same text already.
+      const source = state.stage?.source;
+      if (source?.kind === 'image' && source.text === state.baseName) {
+        this.pulls.push(source.reference);
+        continue;
+      }
       const parsed = parseNormalizedNamed(state.baseName, this.frontend);
-      if (parsed.ok) this.pulls.push(normalizedName(parsed.reference));
+      if (parsed.ok) this.pulls.push(parsed.reference);
     }
   }
 
@@ -272,8 +298,13 @@ class Reading {
       return this.reject('DY020', line, error.message, 'Fix this instruction.');
     }
     if (command.kind === 'from') {
-      const stage: Stage = { index: this.model.stages.length, line, written: command.base, base: command.base, source: { kind: 'invalid', text: command.base } };
-      if (command.name !== undefined) stage.name = command.name;
+      const written = this.strings.keep(command.base);
+      const index = this.model.stages.length;
+      const source: ImageSource = { kind: 'invalid', text: written };
+      // One literal per shape: a property added later would take an extra allocation per stage.
+      const stage: Stage = command.name === undefined
+        ? { index, line, written, base: written, source }
+        : { index, line, written, base: written, source, name: this.strings.keep(command.name) };
       this.model.stages.push(stage);
       this.stageCommands.push([]);
       this.platforms.push(command.platform);
@@ -296,7 +327,7 @@ class Reading {
       });
       throw new Stop();
     }
-    const entry: StageCommand = { command, line, sources: [] };
+    const entry: StageCommand = { command, line, sources: noSources };
     if (command.kind === 'onbuild') {
       entry.trigger = { text: raw.text.replace(/^[\t\n\v\f\r ]*onbuild[\t\n\v\f\r ]*/i, '') };
       if (raw.heredocs) entry.trigger.heredocs = raw.heredocs;
@@ -346,13 +377,14 @@ class Reading {
   }
 
   private addUse(written: string, via: ImageUse['via'], line: number, stage: number, onbuild: boolean): void {
-    const use: ImageUse = { line, stage, via, written, from: written, source: { kind: 'invalid', text: written } };
+    const kept = this.strings.keep(written);
+    const use: ImageUse = { line, stage, via, written: kept, from: kept, source: { kind: 'invalid', text: kept } };
     if (onbuild) use.onbuild = true;
     this.model.uses.push(use);
   }
 
   private expand(word: string, env: ReadonlyMap<string, string>, line: number, what: string): string {
-    const processed = processWord(word, env, { escape: this.escape, frontend: this.frontend });
+    const processed = processWord(word, env, this.lex);
     if (!processed.ok) return this.reject('DY020', line, processed.error, `Fix the variable expansion in ${what}.`);
     return processed.value;
   }
@@ -362,9 +394,10 @@ class Reading {
     const env = this.globals;
     for (const stage of this.model.stages) {
       const written = stage.written;
-      const base = processWord(written, env, { escape: this.escape, frontend: this.frontend });
+      const base = processWord(written, env, this.lex);
       if (!base.ok) this.reject('DY020', stage.line, base.error, 'Fix the variable expansion in this FROM line.');
-      stage.base = base.value;
+      const value = base.value === written ? written : this.strings.keep(base.value);
+      stage.base = value;
       if (base.value === '') {
         this.model.problems.push({
           rule: 'DY014',
@@ -393,15 +426,15 @@ class Reading {
           if (!(error instanceof BuildkitRefusal)) throw error;
           this.reject('DY020', stage.line, `failed to parse platform ${platform}: ${error.message}`, 'Write `--platform=<os>/<arch>[/<variant>]`.');
         }
-        stage.platform = expanded;
+        stage.platform = this.strings.keep(expanded);
       }
-      const state = this.addState({ stage, baseName: base.value, deps: new Set(), commands: this.stageCommands[stage.index] ?? [], unregistered: false, dispatched: false, onBuildInit: false });
+      const state = this.addState({ stage, baseName: value, deps: new Set(), commands: this.stageCommands[stage.index] ?? [], unregistered: false, dispatched: false, onBuildInit: false });
       if (state.base?.stage) stage.source = { kind: 'stage', stage: state.base.stage.index };
-      else if (base.value === 'scratch') stage.source = { kind: 'scratch' };
+      else if (value === 'scratch') stage.source = { kind: 'scratch' };
       else {
-        const reference = parseNormalizedNamed(base.value, this.frontend);
+        const reference = parseNormalizedNamed(value, this.frontend);
         if (!reference.ok) {
-          stage.source = { kind: 'invalid', text: base.value };
+          stage.source = { kind: 'invalid', text: value };
           this.model.problems.push({
             rule: 'DY015',
             line: stage.line,
@@ -410,7 +443,7 @@ class Reading {
           });
           throw new Stop();
         }
-        stage.source = { kind: 'image', reference: reference.reference, text: base.value };
+        stage.source = { kind: 'image', reference: this.keepParts(reference.reference), text: value };
       }
     }
   }
@@ -429,7 +462,7 @@ class Reading {
   }
 
   private unregistered(baseName: string): DispatchState {
-    return { baseName, deps: new Set(), commands: [], unregistered: true, dispatched: false, onBuildInit: false };
+    return { baseName: this.strings.keep(baseName), deps: new Set(), commands: [], unregistered: true, dispatched: false, onBuildInit: false };
   }
 
   /** toCommand: the states a command reads from; images not named by a stage become states of their own. */
@@ -442,7 +475,7 @@ class Reading {
     if (command.kind === 'copy' && command.from !== undefined) {
       const from = command.from;
       if (this.modern) {
-        const processed = processWord(from, new Map(), { escape: this.escape, frontend: this.frontend });
+        const processed = processWord(from, noVariables, this.lex);
         if (!processed.ok) this.reject('DY020', line, processed.error, 'Fix the `--from` value.');
         if (processed.value !== from) {
           this.reject('DY020', line, 'variable expansion is not supported for --from', 'Define a stage with `FROM` using an ARG from the global scope and copy from it.');
@@ -522,7 +555,16 @@ class Reading {
   private imageSource(text: string): ImageSource {
     if (text === 'scratch') return { kind: 'scratch' };
     const reference = parseImageReference(text, this.frontend);
-    return reference ? { kind: 'image', reference, text } : { kind: 'invalid', text };
+    return reference ? { kind: 'image', reference: this.keepParts(reference), text } : { kind: 'invalid', text };
+  }
+
+  /** A reference just parsed, its parts kept with the other strings (equal parts are shared). */
+  private keepParts(reference: ImageReference): ImageReference {
+    reference.registry = this.strings.keep(reference.registry);
+    reference.repository = this.strings.keep(reference.repository);
+    if (reference.tag !== undefined) reference.tag = this.strings.keep(reference.tag);
+    if (reference.digest !== undefined) reference.digest = this.strings.keep(reference.digest);
+    return reference;
   }
 
   /** validateCircularDependency (v0.34.2) / hasCircularDependency (v0.8.3): a cycle through COPY --from or mounts. */
@@ -876,7 +918,7 @@ class Reading {
     if (!stage) return fail(`invalid SOURCE_DATE_EPOCH: ${value}`);
     let env = new Map(this.globals);
     env.delete(key);
-    const base = processWord(stage.written, env, { escape: this.escape, frontend: this.frontend });
+    const base = processWord(stage.written, env, this.lex);
     if (!base.ok) return fail(`failed to process source stage base name ${JSON.stringify(stage.written)}: ${base.error}`, stage.line);
     if (base.value !== 'scratch') return fail('SOURCE_DATE_EPOCH stage must use FROM scratch', stage.line);
     let added = false;
@@ -911,7 +953,8 @@ class Reading {
     const target = this.model.stages.at(-1)?.name ?? '';
     const env = new Map<string, string>();
     const has = (key: string) => Object.hasOwn(this.buildArgs, key);
-    for (const [key, value] of predefinedArgs(this.frontend, target)) env.set(key, has(key) ? (this.buildArgs[key] ?? '') : value);
+    for (const [key, value] of predefinedArgs(this.frontend)) env.set(key, has(key) ? (this.buildArgs[key] ?? '') : value);
+    if (this.frontend !== 'buildkit-0.8') env.set('TARGETSTAGE', has('TARGETSTAGE') ? (this.buildArgs['TARGETSTAGE'] ?? '') : target || 'default');
     for (const arg of this.args) {
       if (has(arg.key)) {
         env.set(arg.key, this.buildArgs[arg.key] ?? '');
@@ -922,7 +965,7 @@ class Reading {
         if (this.frontend === 'buildkit-0.8') env.set(arg.key, '');
         continue;
       }
-      const processed = processWord(arg.value, env, { escape: this.escape, frontend: this.frontend });
+      const processed = processWord(arg.value, env, this.lex);
       if (!processed.ok) {
         // v0.8.3 ignores the error and keeps what ProcessWordWithMap returns then: nothing. v0.34.2 refuses the file.
         if (this.frontend === 'buildkit-0.8') env.set(arg.key, '');
@@ -965,7 +1008,7 @@ function goAtoi(text: string): number | undefined {
 /** path.Clean, for absolute and relative slash paths. */
 function normalizePath(path: string): string {
   // Most paths are clean already: absolute, no empty, `.` or `..` parts, no trailing slash.
-  if (path.length > 1 && path.charCodeAt(0) === 47 && !path.endsWith('/') && !path.includes('//') && !path.includes('/.')) return path;
+  if (isCleanAbsolutePath(path)) return path;
   const absolute = path.startsWith('/');
   const parts: string[] = [];
   for (const part of path.split('/')) {
@@ -982,15 +1025,26 @@ function normalizePath(path: string): string {
   return joined === '' ? '.' : joined;
 }
 
+/** Whether path.Clean leaves `path` as it is: absolute, and no part empty, `.` or `..` (nor a trailing slash). */
+function isCleanAbsolutePath(path: string): boolean {
+  const length = path.length;
+  if (length < 2 || path.charCodeAt(0) !== 47) return false;
+  let start = 1;
+  for (;;) {
+    let end = path.indexOf('/', start);
+    if (end === -1) end = length;
+    const part = end - start;
+    if (part === 0) return false;
+    if (path.charCodeAt(start) === 46 && (part === 1 || (part === 2 && path.charCodeAt(start + 1) === 46))) return false;
+    if (end === length) return true;
+    start = end + 1;
+  }
+}
+
 function isHttpSource(path: string): boolean {
   return path.startsWith('http://') || path.startsWith('https://');
 }
 
 function isGitSource(path: string): boolean {
   return path.startsWith('git@') || path.startsWith('git://') || /^[a-z]+:\/\/.*\.git(#.*)?$/.test(path);
-}
-
-function normalizedName(reference: ImageReference): string {
-  if (reference.tag === undefined && reference.digest === undefined) return formatImageReference({ ...reference, tag: 'latest' });
-  return formatImageReference(reference);
 }

@@ -1,12 +1,14 @@
-import { formatImageReference } from './image-reference.ts';
+import { formatImageReference, type ImageReference } from './image-reference.ts';
 import type { DockerfileModel, ImageSource } from './read-dockerfile.ts';
 
-// What readDockerfile found the default target pulls, per model (it knows states the model does not list).
-const pulls = new WeakMap<DockerfileModel, readonly string[]>();
+// What readDockerfile found the default target pulls, per model (it knows states the model does not list);
+// a single image is kept as itself rather than in a list of one.
+const pulls = new WeakMap<DockerfileModel, readonly ImageReference[] | ImageReference>();
+const none: readonly ImageReference[] = [];
 
-/** Remembers the images a reading found the default target pulls (normalized references). */
-export function recordPulls(model: DockerfileModel, images: readonly string[]): void {
-  pulls.set(model, images.length < 2 ? images : [...new Set(images)].sort());
+/** Remembers the images a reading found the default target pulls (parsed references, formatted when asked for). */
+export function recordPulls(model: DockerfileModel, images: readonly ImageReference[]): void {
+  pulls.set(model, images.length === 0 ? none : images.length === 1 ? (images[0] as ImageReference) : images);
 }
 
 /**
@@ -19,13 +21,16 @@ export function recordPulls(model: DockerfileModel, images: readonly string[]): 
 export function resolvedImages(model: DockerfileModel): string[] {
   if (model.problems.some((problem) => problem.rejected) || model.stages.length === 0) return [];
   const recorded = pulls.get(model);
-  if (recorded) return [...recorded];
+  if (recorded) {
+    const names = 'registry' in recorded ? [normalizedName(recorded)] : recorded.map(normalizedName);
+    return names.length < 2 ? names : [...new Set(names)].sort();
+  }
   const images = new Set<string>();
   const seen = new Set<number>();
   const queue = [model.stages.length - 1];
   const follow = (source: ImageSource) => {
     if (source.kind === 'stage') queue.push(source.stage);
-    else if (source.kind === 'image') images.add(normalized(source));
+    else if (source.kind === 'image') images.add(normalizedName(source.reference));
   };
   while (queue.length > 0) {
     const index = queue.pop() ?? 0;
@@ -42,8 +47,8 @@ export function resolvedImages(model: DockerfileModel): string[] {
   return [...images].sort();
 }
 
-function normalized(source: Extract<ImageSource, { kind: 'image' }>): string {
-  const { reference } = source;
+/** reference.TagNameOnly: an untagged name without a digest pulls `:latest`. */
+function normalizedName(reference: ImageReference): string {
   if (reference.tag === undefined && reference.digest === undefined) return formatImageReference({ ...reference, tag: 'latest' });
   return formatImageReference(reference);
 }

@@ -9,9 +9,10 @@ export interface LexOptions {
 }
 
 /** The result of expanding one word: its text, or why BuildKit refuses it. */
-export type Processed = { ok: true; value: string; used: string[]; unset: string[] } | { ok: false; error: string };
+export type Processed = { ok: true; value: string; used: readonly string[]; unset: readonly string[] } | { ok: false; error: string };
 
 const eof = -1;
+const noNames: readonly string[] = Object.freeze([]);
 
 /**
  * Expands one word as BuildKit's shell lexer `ProcessWord` does (frontend/dockerfile/shell/lex.go,
@@ -20,7 +21,7 @@ const eof = -1;
  */
 export function processWord(word: string, env: Environment, options: LexOptions): Processed {
   // Most words have nothing to expand.
-  if (!needsLexing(word, options.escape)) return { ok: true, value: word, used: [], unset: [] };
+  if (!needsLexing(word, options.escape)) return { ok: true, value: word, used: noNames, unset: noNames };
   const lexer = new ShellWord(word, env, options);
   try {
     const value = lexer.processStopOn(eof, false, false);
@@ -44,8 +45,8 @@ class LexError extends Error {}
 class ShellWord {
   readonly used: string[] = [];
   readonly unset: string[] = [];
-  private readonly chars: number[];
-  private pos = 0;
+  private readonly word: string;
+  private pos: number;
   private rawEscapes = false;
   private readonly escape: number;
   private readonly modern: boolean;
@@ -53,21 +54,35 @@ class ShellWord {
 
   constructor(word: string, env: Environment, options: LexOptions) {
     this.env = env;
-    const chars: number[] = [];
-    for (const ch of word) chars.push(ch.codePointAt(0) ?? 0);
+    this.word = word;
     // text/scanner skips a byte order mark at the start of its input.
-    if (chars[0] === 0xfeff) chars.shift();
-    this.chars = chars;
+    this.pos = word.charCodeAt(0) === 0xfeff ? 1 : 0;
     this.escape = options.escape.codePointAt(0) ?? 92;
     this.modern = options.frontend !== 'buildkit-0.8';
   }
 
+  /** The code point at the read position (a lone surrogate stands for itself), or eof. */
   private peek(): number {
-    return this.pos < this.chars.length ? (this.chars[this.pos] ?? eof) : eof;
+    return this.pos < this.word.length ? (this.word.codePointAt(this.pos) as number) : eof;
   }
 
   private next(): number {
-    return this.pos < this.chars.length ? (this.chars[this.pos++] ?? eof) : eof;
+    if (this.pos >= this.word.length) return eof;
+    const ch = this.word.codePointAt(this.pos) as number;
+    this.pos += ch > 0xffff ? 2 : 1;
+    return ch;
+  }
+
+  /** Where the characters from the read position stop being plain: `$`, a quote, the escape or `stop`. */
+  private plainEnd(stop: number): number {
+    const word = this.word;
+    let end = this.pos;
+    while (end < word.length) {
+      const code = word.charCodeAt(end);
+      if (code === 36 || code === 39 || code === 34 || code === this.escape || code === stop) break;
+      end++;
+    }
+    return end;
   }
 
   processStopOn(stop: number, rawEscapes: boolean, preservePatternEscapes: boolean): string {
@@ -75,7 +90,7 @@ class ShellWord {
     const saved = this.rawEscapes;
     this.rawEscapes = this.modern ? rawEscapes : false;
     try {
-      while (this.peek() !== eof) {
+      while (this.pos < this.word.length) {
         const ch = this.peek();
         if (stop !== eof && ch === stop) {
           this.next();
@@ -87,14 +102,18 @@ class ShellWord {
           result += this.processSingleQuote(preservePatternEscapes);
         } else if (ch === 34) {
           result += this.processDoubleQuote(preservePatternEscapes);
-        } else {
-          let c = this.next();
-          if (c === this.escape) {
-            if (this.rawEscapes) result += String.fromCodePoint(c);
-            c = this.next();
-            if (c === eof) break;
-          }
+        } else if (ch === this.escape) {
+          this.next();
+          if (this.rawEscapes) result += String.fromCodePoint(ch);
+          const c = this.next();
+          if (c === eof) break;
           result += String.fromCodePoint(c);
+        } else {
+          // Characters that stand for themselves, up to the next one that may not (those are ASCII).
+          const start = this.pos;
+          this.next();
+          this.pos = this.plainEnd(stop);
+          result += this.word.slice(start, this.pos);
         }
       }
       if (stop !== eof) {
@@ -107,15 +126,19 @@ class ShellWord {
   }
 
   private processSingleQuote(preservePatternEscapes: boolean): string {
-    let result = '';
     this.next();
-    for (;;) {
-      const ch = this.next();
-      if (ch === eof) throw new LexError('unexpected end of statement while looking for matching single-quote');
-      if (ch === 39) return result;
-      if (this.modern && preservePatternEscapes && ch === this.escape) result += String.fromCodePoint(ch);
-      result += String.fromCodePoint(ch);
+    const word = this.word;
+    const close = word.indexOf("'", this.pos);
+    if (close === -1) {
+      this.pos = word.length;
+      throw new LexError('unexpected end of statement while looking for matching single-quote');
     }
+    const text = word.slice(this.pos, close);
+    this.pos = close + 1;
+    if (!this.modern || !preservePatternEscapes) return text;
+    // Inside a pattern each escape character is kept twice, so it stays literal.
+    const escape = String.fromCodePoint(this.escape);
+    return text.replaceAll(escape, escape + escape);
   }
 
   private processDoubleQuote(preservePatternEscapes: boolean): string {
@@ -130,6 +153,14 @@ class ShellWord {
       }
       if (peeked === 36) {
         result += this.processDollar();
+        continue;
+      }
+      if (peeked !== this.escape) {
+        // Characters that stand for themselves, up to the next one that may not (those are ASCII).
+        const start = this.pos;
+        this.next();
+        this.pos = this.plainEnd(eof);
+        result += this.word.slice(start, this.pos);
         continue;
       }
       let ch = this.next();
@@ -282,18 +313,21 @@ class ShellWord {
   }
 
   private processName(): string {
-    let name = '';
-    while (this.peek() !== eof) {
+    const start = this.pos;
+    while (this.pos < this.word.length) {
       const ch = this.peek();
-      if (name === '' && isDigit(ch)) {
-        while (this.peek() !== eof && isDigit(this.peek())) name += String.fromCodePoint(this.next());
-        return name;
+      if (this.pos === start && isDigit(ch)) {
+        while (this.pos < this.word.length && isDigit(this.peek())) this.next();
+        break;
       }
-      if (name === '' && isSpecialParam(ch)) return String.fromCodePoint(this.next());
+      if (this.pos === start && isSpecialParam(ch)) {
+        this.next();
+        break;
+      }
       if (!isLetter(ch) && !isDigit(ch) && ch !== 95) break;
-      name += String.fromCodePoint(this.next());
+      this.next();
     }
-    return name;
+    return this.word.slice(start, this.pos);
   }
 }
 

@@ -6,7 +6,7 @@ export interface RawInstruction {
   /** Upper-cased keyword, e.g. `FROM`. */
   keyword: string;
   /** `--flag` words before the arguments, quotes and escapes removed (parser extractBuilderFlags). */
-  flags: string[];
+  flags: readonly string[];
   /** Everything after the keyword and flags, continuation lines joined, heredoc bodies left out. */
   args: string;
   /** 1-based line of the keyword. */
@@ -34,10 +34,15 @@ const maxLineBytes = 64 * 1024 - 1;
  * (moby/buildkit frontend/dockerfile/parser/parser.go, v0.8.3 and v0.34.2): parser directives
  * while they last, comments dropped, escape-char line continuations joined, empty and comment
  * lines inside a continuation skipped, and (v0.34) heredoc bodies consumed.
+ *
+ * The text is walked line by line by offsets (bufio.Scanner's lines: split at `\n`; v0.8's
+ * ScanLines also drops one `\r` before it, v0.34's own scanLines keeps line ends for trimNewline to
+ * strip; a BOM on line 1 is dropped): only the pieces an instruction is made of are cut out.
  */
 export function splitInstructions(text: string, frontend: DockerfileFrontend = 'buildkit-0.34'): SplitResult {
   const modern = frontend !== 'buildkit-0.8';
-  const lines = scanLines(text, modern);
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const size = body.length;
   const directives = new DirectiveState(modern);
   const result: SplitResult = { escape: '\\', instructions: [] };
   const fail = (message: string, line: number): SplitResult => {
@@ -45,57 +50,80 @@ export function splitInstructions(text: string, frontend: DockerfileFrontend = '
     result.error = { message, line };
     return result;
   };
+  const tooLong = `dockerfile line greater than max allowed size of ${maxLineBytes}`;
 
+  // `pos` is where the next line starts; `index` counts the lines read so far.
+  let pos = 0;
   let index = 0;
-  while (index < lines.length) {
-    const raw = lines[index] ?? '';
-    if (utf8Length(raw) > maxLineBytes) return fail(`dockerfile line greater than max allowed size of ${maxLineBytes}`, index);
-    let first = modern ? trimNewline(raw) : raw;
-    first = trimLeftSpace(first);
-    const directiveError = directives.see(first);
-    if (directiveError) return fail(directiveError, index);
-    if (isComment(first)) first = '';
+  while (pos < size) {
+    const start = pos;
+    const newline = lineEnd(body, pos);
+    pos = newline + 1;
+    const rawEnd = modern ? newline : dropCarriageReturn(body, start, newline);
+    if (isTooLong(body, start, rawEnd)) return fail(tooLong, index);
+    let end = modern ? trimNewlineEnd(body, start, rawEnd) : rawEnd;
+    const first = skipSpace(body, start, end);
+    if (!directives.done) {
+      const directiveError = directives.see(body.slice(first, end));
+      if (directiveError) return fail(directiveError, index);
+    }
+    if (first < end && body.charCodeAt(first) === hash) end = first;
     index++;
     const startLine = index;
-    let [line, ended] = trimContinuation(first, directives.escape);
-    if (ended && line === '') continue;
-    while (!ended && index < lines.length) {
-      const next = lines[index] ?? '';
-      if (utf8Length(next) > maxLineBytes) return fail(`dockerfile line greater than max allowed size of ${maxLineBytes}`, index);
-      let body = modern ? trimNewline(next) : next;
-      const error = directives.see(body);
-      if (error) return fail(error, index);
-      // v0.34 trimComments drops an indented comment too; v0.8 only one in column 1. Both skip it below.
-      if (modern ? isComment(body) : body.charCodeAt(0) === hash) body = '';
+    let escape = directives.escape.charCodeAt(0);
+    let cut = continuationCut(body, first, end, escape);
+    if (cut === -1 && first === end) continue;
+    let line = body.slice(first, cut === -1 ? end : cut);
+    while (cut !== -1 && pos < size) {
+      const next = pos;
+      const nextNewline = lineEnd(body, pos);
+      pos = nextNewline + 1;
+      const nextRawEnd = modern ? nextNewline : dropCarriageReturn(body, next, nextNewline);
+      if (isTooLong(body, next, nextRawEnd)) return fail(tooLong, index);
+      const nextEnd = modern ? trimNewlineEnd(body, next, nextRawEnd) : nextRawEnd;
+      if (!directives.done) {
+        const error = directives.see(body.slice(next, nextEnd));
+        if (error) return fail(error, index);
+      }
       index++;
-      if (isComment(next)) continue;
-      if (trimLeftSpace(modern ? body : body).length === 0) continue;
-      let piece: string;
-      [piece, ended] = trimContinuation(body, directives.escape);
-      line += piece;
+      // Comment lines (v0.34 trimComments drops an indented one too; v0.8 only one in column 1,
+      // but both skip it) and blank lines inside a continuation are skipped.
+      const nextFirst = skipSpace(body, next, nextRawEnd);
+      if (nextFirst < nextRawEnd && body.charCodeAt(nextFirst) === hash) continue;
+      if (nextFirst >= nextEnd) continue;
+      escape = directives.escape.charCodeAt(0);
+      cut = continuationCut(body, next, nextEnd, escape);
+      line += body.slice(next, cut === -1 ? nextEnd : cut);
     }
 
     const split = splitCommand(line, directives.escape, modern);
-    const keyword = split.command.toUpperCase();
+    const keyword = upperCase(split.command);
     const instruction: RawInstruction = { keyword, flags: split.flags, args: split.args, line: startLine, endLine: index, text: line };
-    if (modern && line.includes('<<') && canContainHeredoc(keyword, split.args, directives.escape)) {
+    if (modern && mayOpenHeredoc(keyword) && line.includes('<<') && canContainHeredoc(keyword, split.args, directives.escape)) {
       const names = heredocNames(line);
       if (!names.ok) return fail(names.error, startLine);
       const bodies: { name: string; content: string }[] = [];
       for (const { name, chomp } of names.heredocs) {
         let terminated = false;
-        let content = '';
-        while (index < lines.length) {
-          const candidate = trimNewline(lines[index] ?? '');
+        // Every body line before the terminator ends in `\n`: the body is one stretch of the text.
+        const contentStart = pos;
+        let contentEnd = pos;
+        while (pos < size) {
+          const candidate = pos;
+          const candidateNewline = lineEnd(body, pos);
+          pos = candidateNewline + 1;
           index++;
-          if ((chomp ? candidate.replace(/^\t+/, '') : candidate) === name) {
+          const candidateEnd = trimNewlineEnd(body, candidate, candidateNewline);
+          let nameStart = candidate;
+          if (chomp) while (nameStart < candidateEnd && body.charCodeAt(nameStart) === 9) nameStart++;
+          if (candidateEnd - nameStart === name.length && body.startsWith(name, nameStart)) {
             terminated = true;
+            contentEnd = candidate;
             break;
           }
-          content += `${lines[index - 1] ?? ''}\n`;
         }
         if (!terminated) return fail('unterminated heredoc', startLine);
-        bodies.push({ name, content });
+        bodies.push({ name, content: body.slice(contentStart, contentEnd) });
       }
       instruction.heredocs = bodies;
       instruction.endLine = index;
@@ -107,31 +135,43 @@ export function splitInstructions(text: string, frontend: DockerfileFrontend = '
   return result;
 }
 
-/**
- * The lines bufio.Scanner yields: split at `\n`; v0.8's ScanLines also drops one `\r` before it,
- * v0.34's own scanLines keeps line ends for trimNewline to strip. A BOM on line 1 is dropped.
- */
-function scanLines(text: string, modern: boolean): string[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body === '') return [];
-  const lines = body.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  if (!modern) {
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] ?? '';
-      if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
-    }
+/** The keyword upper-cased; most are written in upper case already. */
+function upperCase(command: string): string {
+  for (let i = 0; i < command.length; i++) {
+    const code = command.charCodeAt(i);
+    if (code < 65 || code > 90) return command.toUpperCase();
   }
-  return lines;
+  return command;
+}
+
+/** The keywords canContainHeredoc can accept (ONBUILD for the trigger it holds). */
+function mayOpenHeredoc(keyword: string): boolean {
+  return keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD' || keyword === 'ONBUILD';
+}
+
+/** Where the line starting at `start` ends: its `\n`, or the end of the text. */
+function lineEnd(text: string, start: number): number {
+  const newline = text.indexOf('\n', start);
+  return newline === -1 ? text.length : newline;
+}
+
+/** bufio.ScanLines (v0.8): one `\r` before the line end is not part of the line. */
+function dropCarriageReturn(text: string, start: number, end: number): number {
+  return end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
 }
 
 const hash = 35;
 
-/** bytes.TrimRight(line, "\r\n"). */
-function trimNewline(line: string): string {
-  let end = line.length;
-  while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
-  return end === line.length ? line : line.slice(0, end);
+/** bytes.TrimRight(line, "\r\n"), as the end of the line `start`..`end`. */
+function trimNewlineEnd(text: string, start: number, end: number): number {
+  while (end > start && (text.charCodeAt(end - 1) === 13 || text.charCodeAt(end - 1) === 10)) end--;
+  return end;
+}
+
+/** Where bytes.TrimLeftFunc(line, unicode.IsSpace) makes the line `start`..`end` start. */
+function skipSpace(text: string, start: number, end: number): number {
+  while (start < end && isGoSpace(text.charCodeAt(start))) start++;
+  return start;
 }
 
 /** Go's unicode.IsSpace. */
@@ -150,32 +190,30 @@ function trimLeftSpace(line: string): string {
   return start === 0 ? line : line.slice(start);
 }
 
-function isComment(line: string): boolean {
-  return trimLeftSpace(line).charCodeAt(0) === hash;
-}
-
 /**
- * parser.trimContinuationCharacter: `([^E])E[ \t]*$|^E[ \t]*$` with E the escape character.
- * Only spaces and tabs may follow it, and two escapes in a row at the end do not continue.
+ * parser.trimContinuationCharacter on the line `start`..`end`: `([^E])E[ \t]*$|^E[ \t]*$` with E
+ * the escape character. Only spaces and tabs may follow it, and two escapes in a row at the end do
+ * not continue. Returns where the line is cut (at the escape) when it continues, else -1.
  */
-function trimContinuation(line: string, escape: string): [string, boolean] {
-  let end = line.length;
-  while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
-  if (end === 0 || line[end - 1] !== escape) return [line, true];
-  if (end >= 2 && line[end - 2] === escape) return [line, true];
-  return [line.slice(0, end - 1), false];
+function continuationCut(text: string, start: number, end: number, escape: number): number {
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  if (end === start || text.charCodeAt(end - 1) !== escape) return -1;
+  if (end - start >= 2 && text.charCodeAt(end - 2) === escape) return -1;
+  return end - 1;
 }
 
-function utf8Length(line: string): number {
+/** Whether the line `start`..`end` is longer than bufio.Scanner allows, in UTF-8 bytes. */
+function isTooLong(text: string, start: number, end: number): boolean {
   // Only long lines can be too long; counting every line's bytes would cost more than it finds.
-  return line.length * 3 <= maxLineBytes ? 0 : Buffer.byteLength(line, 'utf8');
+  return (end - start) * 3 > maxLineBytes && Buffer.byteLength(text.slice(start, end), 'utf8') > maxLineBytes;
 }
 
 /** Parser directives: which lines count, when they stop, which are refused. */
 class DirectiveState {
   escape = '\\';
-  private done = false;
-  private readonly seen = new Set<string>();
+  /** Set once a line is not a directive: no later line can be one. */
+  done = false;
+  private seen: Set<string> | undefined;
 
   private readonly modern: boolean;
 
@@ -196,6 +234,7 @@ class DirectiveState {
       this.done = true;
       return undefined;
     }
+    this.seen ??= new Set();
     if (this.seen.has(key)) return `only one ${key} parser directive can be used`;
     this.seen.add(key);
     if (key === 'escape') {
@@ -235,9 +274,12 @@ export function directiveModern(line: string, comment = '#'): { name: string; va
 
 interface SplitCommand {
   command: string;
-  flags: string[];
+  flags: readonly string[];
   args: string;
 }
+
+// Most instructions have no flags: they share one empty list.
+const noFlags: readonly string[] = Object.freeze([]);
 
 // reWhitespace in parser.go: `[\t\v\f\r ]+`.
 function isParserWhitespace(code: number): boolean {
@@ -246,14 +288,24 @@ function isParserWhitespace(code: number): boolean {
 
 /** parser/split_command.go splitCommand: keyword, builder flags, the rest. */
 export function splitCommand(line: string, escape: string, modern: boolean): SplitCommand {
-  const trimmed = trimSpace(line);
-  let end = 0;
-  while (end < trimmed.length && !isParserWhitespace(trimmed.charCodeAt(end))) end++;
-  const command = trimmed.slice(0, end);
-  if (end === trimmed.length) return { command, flags: [], args: '' };
-  let restStart = end;
-  while (restStart < trimmed.length && isParserWhitespace(trimmed.charCodeAt(restStart))) restStart++;
-  const { args, flags } = extractBuilderFlags(trimmed.slice(restStart), modern ? escape : '\\');
+  // The line is trimmed of white space (strings.TrimSpace) by offsets: `start`..`end`.
+  let start = 0;
+  let end = line.length;
+  while (start < end && isGoSpace(line.charCodeAt(start))) start++;
+  while (end > start && isGoSpace(line.charCodeAt(end - 1))) end--;
+  let commandEnd = start;
+  while (commandEnd < end && !isParserWhitespace(line.charCodeAt(commandEnd))) commandEnd++;
+  const command = line.slice(start, commandEnd);
+  if (commandEnd === end) return { command, flags: noFlags, args: '' };
+  let restStart = commandEnd;
+  while (restStart < end && isParserWhitespace(line.charCodeAt(restStart))) restStart++;
+  if (!line.startsWith('--', restStart)) {
+    // No flags: the arguments are the rest, trimmed (its end is trimmed already).
+    let argsStart = restStart;
+    while (argsStart < end && isGoSpace(line.charCodeAt(argsStart))) argsStart++;
+    return { command, flags: noFlags, args: line.slice(argsStart, end) };
+  }
+  const { args, flags } = extractBuilderFlags(line.slice(restStart, end), modern ? escape : '\\');
   return { command, flags, args: trimSpace(args) };
 }
 
@@ -273,6 +325,8 @@ export function trimSpace(text: string): string {
 function extractBuilderFlags(line: string, escape: string): { args: string; flags: string[] } {
   // Fast path: no flags at all.
   if (!line.startsWith('--')) return { args: line, flags: [] };
+  const ascii = extractAsciiFlags(line, escape.charCodeAt(0));
+  if (ascii) return ascii;
   const bytes = Buffer.from(line, 'utf8');
   const esc = escape.charCodeAt(0);
   const words: string[] = [];
@@ -335,6 +389,93 @@ function extractBuilderFlags(line: string, escape: string): { args: string; flag
       c = bytes[pos] ?? 0;
     }
     word.push(c);
+  }
+  return { args: '', flags: words };
+}
+
+/**
+ * extractBuilderFlags while the characters it walks are their bytes (ASCII): the same walk, with
+ * each word cut out of the text in runs between the quotes and escapes it drops. Undefined when it
+ * meets any other character, or when the rest it would return does not survive UTF-8 (a lone
+ * surrogate): the byte-wise walk decides then.
+ */
+function extractAsciiFlags(line: string, esc: number): { args: string; flags: string[] } | undefined {
+  const words: string[] = [];
+  const length = line.length;
+  let phase: 0 | 1 | 2 = 0;
+  let word = '';
+  // Start of the run of characters not yet added to `word`, or -1.
+  let run = -1;
+  let quote = 0;
+  let blankOK = false;
+  const restFrom = (pos: number) => {
+    const args = line.slice(pos);
+    return args.isWellFormed() ? { args, flags: words } : undefined;
+  };
+  for (let pos = 0; pos <= length; pos++) {
+    const ch = pos < length ? line.charCodeAt(pos) : -1;
+    if (ch >= 0x80) return undefined;
+    if (phase === 0) {
+      if (pos === length) break;
+      if (isGoSpace(ch)) continue;
+      if (ch !== 45 || pos + 1 === length || line.charCodeAt(pos + 1) !== 45) return restFrom(pos);
+      phase = 1;
+    }
+    if (pos === length) {
+      if (run !== -1) word += line.slice(run, pos);
+      if (word !== '--' && (blankOK || word.length > 0)) words.push(word);
+      break;
+    }
+    if (phase === 1) {
+      if (isGoSpace(ch)) {
+        if (run !== -1) word += line.slice(run, pos);
+        run = -1;
+        phase = 0;
+        if (word === '--') return restFrom(pos);
+        if (blankOK || word.length > 0) words.push(word);
+        word = '';
+        blankOK = false;
+        continue;
+      }
+      if (ch === 39 || ch === 34) {
+        if (run !== -1) word += line.slice(run, pos);
+        run = -1;
+        quote = ch;
+        blankOK = true;
+        phase = 2;
+        continue;
+      }
+      if (ch === esc) {
+        if (run !== -1) word += line.slice(run, pos);
+        run = -1;
+        if (pos + 1 === length) continue;
+        pos++;
+        if (line.charCodeAt(pos) >= 0x80) return undefined;
+        run = pos;
+        continue;
+      }
+      if (run === -1) run = pos;
+      continue;
+    }
+    if (ch === quote) {
+      if (run !== -1) word += line.slice(run, pos);
+      run = -1;
+      phase = 1;
+      continue;
+    }
+    if (ch === esc) {
+      if (run !== -1) word += line.slice(run, pos);
+      run = -1;
+      if (pos + 1 === length) {
+        phase = 1;
+        continue;
+      }
+      pos++;
+      if (line.charCodeAt(pos) >= 0x80) return undefined;
+      run = pos;
+      continue;
+    }
+    if (run === -1) run = pos;
   }
   return { args: '', flags: words };
 }

@@ -19,6 +19,13 @@ const v034: DockerfileFrontend[] = ['buildkit-0.34'];
 const v08: DockerfileFrontend[] = ['buildkit-0.8'];
 
 const cases: Case[] = [
+  {
+    name: 'a first name part that is no domain but a path component (`a.b_c`): the whole name is a path',
+    frontends: both,
+    text: 'FROM a.b_c/jenkins-agents/base:latest\n',
+    refused: null,
+  },
+  { name: 'a first name part that is neither a domain nor a path component', frontends: both, text: 'FROM a.b-/x\n', refused: 'invalid reference format' },
   { name: 'a stage that copies from itself', frontends: both, text: 'FROM alpine AS build\nCOPY --from=BUILD /a /b\n', refused: 'circular dependency detected on stage: build' },
   { name: 'two stages that mount from each other', frontends: both, text: 'FROM alpine AS a\nRUN --mount=from=b,target=/b true\nFROM alpine AS b\nCOPY --from=a /a /a\n', refused: 'circular dependency' },
   {
