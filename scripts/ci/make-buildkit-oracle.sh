@@ -25,16 +25,11 @@ SCRIPT_NAME=make-buildkit-oracle
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$STATE/bin"
-exec 9>"$STATE/make-buildkit-oracle.lock"
-flock -w 600 9 || die "another make-buildkit-oracle.sh holds $STATE/make-buildkit-oracle.lock"
+hold_lock make-buildkit-oracle 600
 
 t_all=$SECONDS
 
-if ! command -v go >/dev/null 2>&1; then
-  [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 \
-  || die "Go is not installed (need Go >= 1.26.8 for test/tools/buildkit-oracle, as BuildKit v0.34.2 requires; this machine kind ships it in /usr/local/go)"
+require_go "need Go >= 1.26.8 for test/tools/buildkit-oracle, as BuildKit v0.34.2 requires"
 
 # version tag -> "<module version> <env suffix>"
 declare -A RELEASES=([v0.8]="v0.8.3 0_8" [v0.34]="v0.34.2 0_34")

@@ -33,8 +33,7 @@ NPM_VERSION=11.19.1
 NPM_INTEGRITY='sha512-ztsxKxt/kkIaAs+2i0GU6I+DRmUdrNasxTZKJe9TCdSjKxlhah/4r/hl5ygMD6XAg1qZ9c2TNomR4qgOydp10g=='
 
 mkdir -p "$STATE"
-exec 9>"$STATE/make-node-base.lock"
-flock -w 900 9 || die "another make-node-base.sh holds $STATE/make-node-base.lock"
+hold_lock make-node-base 900
 
 bash "$HERE/make-root-image.sh" 9>&-
 # shellcheck source=/dev/null

@@ -46,8 +46,7 @@ SCRIPT_NAME=make-root-image
 
 
 mkdir -p "$STATE"
-exec 9>"$STATE/make-root-image.lock"
-flock -w 900 9 || die "another make-root-image.sh holds $STATE/make-root-image.lock"
+hold_lock make-root-image 900
 
 need=()
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)

@@ -47,17 +47,12 @@ SCRIPT_NAME=make-trivy-db
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$STATE/bin"
-exec 9>"$STATE/make-trivy-db.lock"
-flock -w 600 9 || die "another make-trivy-db.sh holds $STATE/make-trivy-db.lock"
+hold_lock make-trivy-db 600
 
 t_all=$SECONDS
 
 # ---- tools ------------------------------------------------------------------
-if ! command -v go >/dev/null 2>&1; then
-  [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 \
-  || die "Go is not installed (need Go >= 1.24 for test/tools/trivy-db; this machine kind ships it in /usr/local/go)"
+require_go "need Go >= 1.24 for test/tools/trivy-db"
 
 TRIVY="${DOCKYARD_TRIVY_BIN:-}"
 if [ -z "$TRIVY" ]; then

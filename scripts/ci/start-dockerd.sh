@@ -53,8 +53,7 @@ SCRIPT_NAME=start-dockerd
 
 mkdir -p "$STATE"
 # One starter at a time; the lock fd is closed for dockerd itself (9>&- below).
-exec 9>"$STATE/start-dockerd.lock"
-flock -w $((TIMEOUT + 60)) 9 || die "another start-dockerd.sh holds $STATE/start-dockerd.lock"
+hold_lock start-dockerd $((TIMEOUT + 60))
 
 # The build firewall (idempotent); see the header.
 apply_build_firewall() {

@@ -38,8 +38,7 @@ command -v curl >/dev/null 2>&1 || apt_install curl
 command -v ss >/dev/null 2>&1 || apt_install iproute2
 
 mkdir -p "$DIR"
-exec 9>"$STATE/start-moto.lock"
-flock -w $((TIMEOUT + 120)) 9 || die "another start-moto.sh holds $STATE/start-moto.lock"
+hold_lock start-moto $((TIMEOUT + 120))
 
 if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)" != "$VERSION" ] \
    || [ ! -x "$VENV/bin/moto_server" ]; then
@@ -71,9 +70,7 @@ if ours_running; then
     log "moto already running on $URL (pid $(cat "$PIDFILE")); nothing to do"
     exit 0
   fi
-  log "settings changed or moto unhealthy; restarting pid $(cat "$PIDFILE")"
-  kill "$(cat "$PIDFILE")" 2>/dev/null || true
-  for _ in $(seq 1 50); do ours_running || break; sleep 0.1; done
+  restart_ours moto
 fi
 rm -f "$PIDFILE"
 
@@ -86,17 +83,6 @@ printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOG"
 setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" </dev/null >>"$LOG" 2>&1 9>&- &
 echo $! >"$PIDFILE"
 
-deadline=$((SECONDS + TIMEOUT)); code=""
-while [ $SECONDS -lt $deadline ]; do
-  code="$(probe)"
-  [ "$code" = 200 ] && break
-  ours_running || break
-  sleep 0.2
-done
-if [ "$code" != 200 ]; then
-  log "GET $URL/moto-api/data.json answered '${code:-nothing}', expected 200. Last lines of $LOG:"
-  tail -n 20 "$LOG" >&2 || true
-  die "moto failed to start"
-fi
+wait_until_answers 200 "GET $URL/moto-api/data.json" moto "$LOG"
 write_env
 log "moto ready on $URL"

@@ -50,8 +50,7 @@ command -v ss >/dev/null 2>&1 || need+=(iproute2)
 mkdir -p "$DIR/data"
 chmod 700 "$DIR"
 # One starter at a time; the lock fd is closed for the registry itself (9>&- below).
-exec 9>"$STATE/start-registry.lock"
-flock -w $((TIMEOUT + 30)) 9 || die "another start-registry.sh holds $STATE/start-registry.lock"
+hold_lock start-registry $((TIMEOUT + 30))
 
 # Previous settings, if any (only our own file is read).
 OLD_PORT="" OLD_USER="" OLD_PASSWORD=""
@@ -85,9 +84,7 @@ if ours_running; then
     log "registry already running on $URL (pid $(cat "$PIDFILE")); nothing to do"
     exit 0
   fi
-  log "settings changed or registry unhealthy; restarting pid $(cat "$PIDFILE")"
-  kill "$(cat "$PIDFILE")" 2>/dev/null || true
-  for _ in $(seq 1 50); do ours_running || break; sleep 0.1; done
+  restart_ours registry
 fi
 rm -f "$PIDFILE"
 
@@ -148,18 +145,7 @@ printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOG"
 setsid docker-registry serve "$CONFIG" </dev/null >>"$LOG" 2>&1 9>&- &
 echo $! >"$PIDFILE"
 
-deadline=$((SECONDS + TIMEOUT)); code=""
-while [ $SECONDS -lt $deadline ]; do
-  code="$(probe)"
-  [ "$code" = 401 ] && break
-  ours_running || break
-  sleep 0.2
-done
-if [ "$code" != 401 ]; then
-  log "GET $URL/v2/ answered '${code:-nothing}', expected 401. Last lines of $LOG:"
-  tail -n 20 "$LOG" >&2 || true
-  die "registry failed to start"
-fi
+wait_until_answers 401 "GET $URL/v2/" registry "$LOG"
 # Basic auth really works (without printing the password).
 code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -K - <<<"user = \"$USER_NAME:$PASSWORD\"" "$URL/v2/")"
 [ "$code" = 200 ] || die "GET $URL/v2/ with the configured credentials answered $code, expected 200"

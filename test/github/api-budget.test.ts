@@ -1,4 +1,3 @@
-import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
 import pino from 'pino';
 import type { Probot } from 'probot';
@@ -11,33 +10,22 @@ import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { api, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
 import { CatalogCommit, codeload, generatedCatalog } from '../mocks/github-catalog.ts';
+import { dockyardYml, upstream } from '../mocks/repository-fixtures.ts';
 import { testProbot } from '../mocks/test-probot.ts';
+import { payload } from '../mocks/webhook-payload.ts';
 
 type PullRequestEvent = { pull_request: { number: number; head: { sha: string; repo: { id: number } } }; repository: { id: number } };
 
 /** A real `pull_request` payload from @octokit/webhooks-examples, for a fork's head at `sha`. */
 function forkPullRequest(action: string, sha: string): PullRequestEvent {
-  const group = (examples as unknown as { name: string; examples: (PullRequestEvent & { action?: string; installation?: unknown })[] }[]).find(
-    (entry) => entry.name === 'pull_request',
-  );
-  const found = group?.examples.find((example) => example.action === action && example.installation);
-  if (!found) throw new Error(`no pull_request.${action} example with an installation`);
-  const event = structuredClone(found);
+  const event = payload<PullRequestEvent>('pull_request', action);
   event.pull_request.head.sha = sha;
   // A fork's head is never built without approval, so the check stops after policy and lint.
   event.pull_request.head.repo.id = event.repository.id + 1;
   return event;
 }
 
-const upstream = `docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:${'a'.repeat(64)}`;
-const config = `catalog: images
-registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-prefix: jenkins-agents
-parents:
-  approved:
-    - pattern: docker.io/jenkins/inbound-agent
-      requireDigest: true
-`;
+const config = dockyardYml();
 const changed = 'images/tool-00001/Dockerfile';
 
 /** Every GitHub request one check made, as `METHOD /path` with the repository prefix and query left off. */

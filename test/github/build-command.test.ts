@@ -1,27 +1,21 @@
-import examples from '@octokit/webhooks-examples';
-import nock from 'nock';
 import pino from 'pino';
 import type { Probot } from 'probot';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { decideApproval, parseBuildCommand } from '../../src/github/build-approval.ts';
 import { createDockyard } from '../../src/index.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
-import type { BuildPorts } from '../../src/jobs/build-ports.ts';
 import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { succeedingBuildPorts } from '../jobs/job-fixtures.ts';
 import { FakeRepository } from '../integration/harness.ts';
 import { api, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { useGitHubNock } from '../mocks/github-nock.ts';
+import { dockyardYml, ecrHost, upstream } from '../mocks/repository-fixtures.ts';
 import { testProbot } from '../mocks/test-probot.ts';
+import { payload, pullRequestComment } from '../mocks/webhook-payload.ts';
 
 type Example = Record<string, unknown>;
-
-function payload(event: string, action: string): Example {
-  const group = (examples as unknown as { name: string; examples: (Example & { action?: string; installation?: unknown })[] }[]).find((entry) => entry.name === event);
-  const found = group?.examples.find((example) => example.action === action && example.installation);
-  if (!found) throw new Error(`no ${event}.${action} example with an installation`);
-  return structuredClone(found);
-}
 
 const seen = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 const pushedLater = '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c';
@@ -77,16 +71,10 @@ describe('decideApproval', () => {
 });
 
 describe('/dockyard build on a fork pull request', () => {
+  const { github, unmatched } = useGitHubNock();
   let probot: Probot;
   let store: StateStore;
   let queue: JobQueue;
-  let github: nock.Scope;
-  const unmatched: string[] = [];
-
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
-  });
 
   beforeEach(async () => {
     probot = testProbot();
@@ -95,8 +83,6 @@ describe('/dockyard build on a fork pull request', () => {
     const builds = { store } as unknown as PullRequestBuildDeps;
     queue = new JobQueue(store, {}, pino({ level: 'silent' }));
     await probot.load(createDockyard({ store, queue, builds }), { cwd: process.cwd(), addHandler: () => undefined });
-    unmatched.length = 0;
-    github = nock(api);
     mockInstallationToken(github);
   });
 
@@ -104,22 +90,12 @@ describe('/dockyard build on a fork pull request', () => {
     queue.stop();
     expect(unmatched).toEqual([]);
     expect(github.pendingMocks()).toEqual([]);
-    nock.cleanAll();
   });
-
-  function comment(body: string, createdAt: string) {
-    const event = payload('issue_comment', 'created') as Example & { issue: Example; comment: Example & { user: { login: string } } };
-    event.issue['number'] = 2;
-    event.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
-    event.comment['body'] = body;
-    event.comment['created_at'] = createdAt;
-    return event;
-  }
 
   it('does not approve a commit the fork pushed after the maintainer commented (or a redelivered old comment)', async () => {
     store.recordHead('Codertocat/Hello-World', 2, seen, '2026-11-30T10:00:00Z');
     store.recordHead('Codertocat/Hello-World', 2, pushedLater, '2026-11-30T10:05:00Z');
-    const event = comment('/dockyard build', '2026-11-30T10:03:00Z');
+    const event = pullRequestComment('/dockyard build', '2026-11-30T10:03:00Z');
     const login = event.comment.user.login;
     github.get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
     github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: pushedLater, repo: { id: 1 } } });
@@ -150,34 +126,19 @@ describe('/dockyard build on a fork pull request', () => {
 });
 
 describe('an approved fork head is checked from the queue', () => {
-  const config = `catalog: images
-registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-prefix: jenkins-agents
-parents:
-  approved:
-    - pattern: docker.io/jenkins/inbound-agent
-      requireDigest: true
-`;
+  const config = dockyardYml();
   const repo = new FakeRepository(seen, {
     '.github/dockyard.yml': config,
-    'images/base/Dockerfile': `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:${'a'.repeat(64)}\nUSER jenkins\n`,
+    'images/base/Dockerfile': `FROM ${upstream}\nUSER jenkins\n`,
   });
+  const { github, unmatched, bodies } = useGitHubNock();
   let probot: Probot;
   let store: StateStore;
   let queue: JobQueue;
-  let github: nock.Scope;
   let built: string[];
-  const unmatched: string[] = [];
-  const onNoMatch = (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`);
 
   beforeAll(() => {
     process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
-    nock.disableNetConnect();
-    nock.emitter.on('no match', onNoMatch);
-  });
-
-  afterAll(() => {
-    nock.emitter.removeListener('no match', onNoMatch);
   });
 
   beforeEach(async () => {
@@ -185,48 +146,28 @@ parents:
     store = new StateStore(':memory:');
     built = [];
     // Builds that succeed and scans that find nothing, recorded as they run.
-    const ports: BuildPorts = {
+    const ports = succeedingBuildPorts({
       buildImage: async (request) => {
         built.push(request.image);
         return { status: 'built', imageId: `sha256:${request.image}`, frontend: 'buildkit-0.8', logTail: [] };
       },
-      engineFrontend: async () => 'buildkit-0.8',
-      tagImage: async () => undefined,
-      untagImage: async () => undefined,
-      pullImage: async () => null,
-      hasImage: async () => false,
-      scanImage: async () => ({ status: 'ok', vulnerabilities: [], database: { updatedAt: '', nextUpdate: '', stale: false } }),
-    };
+    });
     const builds: PullRequestBuildDeps = {
       store,
       mirrors: [],
       ports,
-      registryAuth: async () => ({ registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', endpoint: 'https://123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'ecr-password' }),
+      registryAuth: async () => ({ registry: ecrHost, endpoint: `https://${ecrHost}`, username: 'AWS', password: 'ecr-password' }),
     };
     // One slot: a test holds it to see what the webhook alone does.
     queue = new JobQueue(store, {}, pino({ level: 'silent' }), { concurrency: 1 });
     await probot.load(createDockyard({ store, queue, builds }), { cwd: process.cwd(), addHandler: () => undefined });
-    unmatched.length = 0;
-    watched = [];
-    github = nock(api);
-    github.on('request', (request: { method: string; path?: string; url?: string }, _interceptor: unknown, body: string) => {
-      const url = new URL(request.path ?? request.url ?? '', api);
-      for (const entry of watched) if (entry.method === request.method && entry.path === url.pathname) entry.list.push(body ? JSON.parse(body) : undefined);
-    });
   });
 
   afterEach(() => {
     queue.stop();
     expect(unmatched).toEqual([]);
     expect(github.pendingMocks()).toEqual([]);
-    nock.cleanAll();
   });
-
-  let watched: { method: string; path: string; list: unknown[] }[] = [];
-  /** Collects the JSON body of every request on one path of the repository into `list`, in order. */
-  function watch(method: string, path: string, list: unknown[]): void {
-    watched.push({ method, path: `${repoPath}${path}`, list });
-  }
 
   /** What checking the head asks GitHub before it reports: the settings, the changed files, the catalog. */
   function mockCheckReads(): void {
@@ -238,9 +179,8 @@ parents:
 
   /** The check run made queued for `id`, and every update of it, in order. */
   function mockCheckRun(id: number): { status?: string; conclusion?: string; output?: { title: string } }[] {
-    const updates: { status?: string; conclusion?: string; output?: { title: string } }[] = [];
     github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: seen, status: 'queued' }).reply(201, { id, html_url: `https://github.com/Codertocat/Hello-World/runs/${id}` });
-    watch('PATCH', `/check-runs/${id}`, updates);
+    const updates = bodies<{ status?: string; conclusion?: string; output?: { title: string } }>('PATCH', `/check-runs/${id}`);
     github.patch(`${repoPath}/check-runs/${id}`).times(2).reply(200, {});
     return updates;
   }
@@ -265,7 +205,7 @@ parents:
     let release = () => {};
     queue.register('hold', () => new Promise<void>((resolve) => (release = resolve)));
     queue.enqueue('hold', 'hold', {}, 'other/repo');
-    const approval = comment('/dockyard build', new Date(Date.parse(event.pull_request.updated_at) + 60_000).toISOString());
+    const approval = pullRequestComment('/dockyard build', new Date(Date.parse(event.pull_request.updated_at) + 60_000).toISOString());
     const login = approval.comment.user.login;
     github.get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
     github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: seen, repo: { id: event.repository.id + 1 } } });
@@ -283,8 +223,7 @@ parents:
     mockFile(github, '.trivyignore', 'master', null);
     await repo.mockTarball(github);
     mockComments(github, 2, [{ id: 8, body: '<!-- dockyard:report -->\nwaiting' }]);
-    const edits: { body: string }[] = [];
-    watch('PATCH', '/issues/comments/8', edits);
+    const edits = bodies<{ body: string }>('PATCH', '/issues/comments/8');
     github.patch(`${repoPath}/issues/comments/8`).reply(200, { id: 8 });
     release();
     await queue.idle();
@@ -302,12 +241,4 @@ parents:
     await queue.idle();
   });
 
-  function comment(body: string, createdAt: string) {
-    const event = payload('issue_comment', 'created') as Example & { issue: Example; comment: Example & { user: { login: string } } };
-    event.issue['number'] = 2;
-    event.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
-    event.comment['body'] = body;
-    event.comment['created_at'] = createdAt;
-    return event;
-  }
 });

@@ -1,23 +1,16 @@
-import examples from '@octokit/webhooks-examples';
-import nock from 'nock';
 import pino from 'pino';
 import type { Probot } from 'probot';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { parseCommand } from '../../src/github/commands.ts';
 import { createDockyard } from '../../src/index.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
-import { api, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { mockInstallationToken, repoPath } from '../mocks/github-api.ts';
+import { useGitHubNock } from '../mocks/github-nock.ts';
 import { testProbot } from '../mocks/test-probot.ts';
+import { payload, pullRequestComment } from '../mocks/webhook-payload.ts';
 
 type Example = Record<string, unknown>;
-
-function payload(event: string, action: string): Example {
-  const group = (examples as unknown as { name: string; examples: (Example & { action?: string; installation?: unknown })[] }[]).find((entry) => entry.name === event);
-  const found = group?.examples.find((example) => example.action === action && example.installation);
-  if (!found) throw new Error(`no ${event}.${action} example with an installation`);
-  return structuredClone(found);
-}
 
 const repo = 'Codertocat/Hello-World';
 const merged = 'a'.repeat(40);
@@ -46,19 +39,13 @@ describe('parseCommand', () => {
 });
 
 describe('comment commands and re-runs', () => {
+  const { github, unmatched } = useGitHubNock();
   let probot: Probot;
   let store: StateStore;
   let queue: JobQueue;
   let ran: string[];
   /** Keys whose next run fails for good. */
   let failing: Set<string>;
-  let github: nock.Scope;
-  const unmatched: string[] = [];
-
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.emitter.on('no match', (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`));
-  });
 
   beforeEach(async () => {
     probot = testProbot();
@@ -71,8 +58,6 @@ describe('comment commands and re-runs', () => {
     };
     queue = new JobQueue(store, { publish: record, register: record, rollback: record }, pino({ level: 'silent' }), { maxAttempts: 1 });
     await probot.load(createDockyard({ store, queue }), { cwd: process.cwd(), addHandler: () => undefined });
-    unmatched.length = 0;
-    github = nock(api);
     mockInstallationToken(github);
   });
 
@@ -80,16 +65,7 @@ describe('comment commands and re-runs', () => {
     queue.stop();
     expect(unmatched).toEqual([]);
     expect(github.pendingMocks()).toEqual([]);
-    nock.cleanAll();
   });
-
-  function comment(body: string) {
-    const event = payload('issue_comment', 'created') as Example & { issue: Example; comment: Example & { user: { login: string } } };
-    event.issue['number'] = 2;
-    event.issue['pull_request'] = { url: `https://api.github.com${repoPath}/pulls/2` };
-    event.comment['body'] = body;
-    return event;
-  }
 
   function replies(): string[] {
     const bodies: string[] = [];
@@ -112,7 +88,7 @@ describe('comment commands and re-runs', () => {
 
   it('lists the commands to anyone who asks', async () => {
     const bodies = replies();
-    await probot.receive({ id: 'h1', name: 'issue_comment', payload: comment('/dockyard help') } as never);
+    await probot.receive({ id: 'h1', name: 'issue_comment', payload: pullRequestComment('/dockyard help') } as never);
     expect(bodies).toEqual([
       [
         "@Codertocat Dockyard's commands, each in a comment of its own:",
@@ -127,14 +103,14 @@ describe('comment commands and re-runs', () => {
 
   it('answers an unknown command without echoing it as Markdown or mentions', async () => {
     const bodies = replies();
-    await probot.receive({ id: 'u1', name: 'issue_comment', payload: comment('/dockyard @org/admins<img>`x') } as never);
+    await probot.receive({ id: 'u1', name: 'issue_comment', payload: pullRequestComment('/dockyard @org/admins<img>`x') } as never);
     // A code span: GitHub renders it as the text it is, and finds no mention or HTML in it.
     expect(bodies).toEqual(['@Codertocat ``/dockyard @org/admins<img>`x`` is not a Dockyard command. Comment `/dockyard help` to list them.']);
   });
 
   it('shows how a known command is written when its arguments are wrong', async () => {
     const bodies = replies();
-    await probot.receive({ id: 'u2', name: 'issue_comment', payload: comment('/dockyard rollback python') } as never);
+    await probot.receive({ id: 'u2', name: 'issue_comment', payload: pullRequestComment('/dockyard rollback python') } as never);
     expect(bodies).toEqual(['@Codertocat that is not how `/dockyard rollback` is written: `/dockyard rollback <image> <tag>`. Comment `/dockyard help` to list the commands.']);
   });
 
@@ -144,7 +120,7 @@ describe('comment commands and re-runs', () => {
     github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, state: 'closed', merged: true, merge_commit_sha: merged, head: { sha: older, repo: { id: 1 } } });
     const bodies = replies();
 
-    await probot.receive({ id: 'r1', name: 'issue_comment', payload: comment('/dockyard retry') } as never);
+    await probot.receive({ id: 'r1', name: 'issue_comment', payload: pullRequestComment('/dockyard retry') } as never);
     await queue.idle();
 
     expect(bodies).toEqual(['@Codertocat running the publish of `aaaaaaa` again; the checks on that commit show the result.']);
@@ -161,7 +137,7 @@ describe('comment commands and re-runs', () => {
     github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, state: 'closed', merged: true, merge_commit_sha: merged, head: { sha: older, repo: { id: 1 } } });
     const bodies = replies();
 
-    await probot.receive({ id: 'r2', name: 'issue_comment', payload: comment('/dockyard retry') } as never);
+    await probot.receive({ id: 'r2', name: 'issue_comment', payload: pullRequestComment('/dockyard retry') } as never);
     await queue.idle();
 
     expect(ran).toEqual([`publish:${repo}:${merged}`]);
@@ -176,7 +152,7 @@ describe('comment commands and re-runs', () => {
     github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, state: 'closed', merged: true, merge_commit_sha: merged, head: { sha: older, repo: { id: 1 } } });
     const bodies = replies();
 
-    await probot.receive({ id: 'r3', name: 'issue_comment', payload: comment('/dockyard retry') } as never);
+    await probot.receive({ id: 'r3', name: 'issue_comment', payload: pullRequestComment('/dockyard retry') } as never);
 
     expect(bodies).toEqual(['@Codertocat nothing failed for `aaaaaaa`: there is nothing to retry. To run a check again anyway, use Re-run on it.']);
     expect(ran).toEqual([]);
@@ -189,8 +165,8 @@ describe('comment commands and re-runs', () => {
     const bodies = replies();
     github.post(`${repoPath}/issues/2/comments`, (body: { body: string }) => bodies.push(body.body) > 0).reply(201, { id: 10 });
 
-    await probot.receive({ id: 'r4', name: 'issue_comment', payload: comment('/dockyard retry') } as never);
-    await probot.receive({ id: 'r5', name: 'issue_comment', payload: comment('/dockyard rollback python 20261130-bbbbbbb') } as never);
+    await probot.receive({ id: 'r4', name: 'issue_comment', payload: pullRequestComment('/dockyard retry') } as never);
+    await probot.receive({ id: 'r5', name: 'issue_comment', payload: pullRequestComment('/dockyard rollback python 20261130-bbbbbbb') } as never);
 
     expect(bodies).toEqual([
       `@Codertocat only people with write access to ${repo} can retry Dockyard's checks and publishing. Ask a maintainer to comment \`/dockyard retry\`.`,
@@ -206,7 +182,7 @@ describe('comment commands and re-runs', () => {
     writer();
     writer();
     const bodies = replies();
-    const event = comment('/dockyard rollback python 20261130-bbbbbbb');
+    const event = pullRequestComment('/dockyard rollback python 20261130-bbbbbbb');
 
     await probot.receive({ id: 'b1', name: 'issue_comment', payload: event } as never);
     await probot.receive({ id: 'b1', name: 'issue_comment', payload: event } as never);
@@ -232,7 +208,7 @@ describe('comment commands and re-runs', () => {
     writer();
     const bodies = replies();
 
-    await probot.receive({ id: 'b2', name: 'issue_comment', payload: comment('/dockyard rollback python 3.12') } as never);
+    await probot.receive({ id: 'b2', name: 'issue_comment', payload: pullRequestComment('/dockyard rollback python 3.12') } as never);
 
     expect(bodies).toEqual([
       '@Codertocat Dockyard did not roll back: `python:3.12` was never published by this catalog; only a tag Dockyard published from the default branch can be rolled back to.',

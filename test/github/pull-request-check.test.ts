@@ -1,5 +1,3 @@
-import examples from '@octokit/webhooks-examples';
-import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -9,42 +7,24 @@ import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { testProbot } from '../mocks/test-probot.ts';
 import { setDocsUrl } from '../../src/domain/report/links.ts';
-import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { useGitHubNock } from '../mocks/github-nock.ts';
+import { badPython, base, dockyardYml, python } from '../mocks/repository-fixtures.ts';
+import { payload as examplePayload } from '../mocks/webhook-payload.ts';
 
 type Example = { action?: string; installation?: { id: number } } & Record<string, unknown>;
-
-/** A real payload from @octokit/webhooks-examples, copied so a test may adjust it. */
-function payload(event: string, action: string): Example {
-  const group = (examples as unknown as { name: string; examples: Example[] }[]).find((entry) => entry.name === event);
-  const found = group?.examples.find((example) => example.action === action && example.installation);
-  if (!found) throw new Error(`no ${event}.${action} example with an installation`);
-  return structuredClone(found);
-}
+const payload = (event: string, action: string) => examplePayload<Example>(event, action);
 
 const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
-const config = `catalog: images
-registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-prefix: jenkins-agents
-parents:
-  approved:
-    - pattern: docker.io/jenkins/inbound-agent
-      requireDigest: true
-`;
-const digest = `sha256:${'a'.repeat(64)}`;
-const base = `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@${digest}\nUSER jenkins\n`;
-const python = 'ARG REGISTRY=registry.example.com\nFROM ${REGISTRY}/jenkins-agents/base\nUSER jenkins\n';
-const badPython = '# python agent\nFROM ubuntu:22.04\nUSER jenkins\n';
+const config = dockyardYml();
 
+const { github, unmatched } = useGitHubNock();
 let probot: Probot;
 let queue: JobQueue;
-let github: nock.Scope;
-const unmatched: string[] = [];
 
 beforeAll(() => {
   setDocsUrl('https://dockyard.example.com/docs');
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
-  nock.disableNetConnect();
-  nock.emitter.on('no match', (request: { method?: string; path?: string; href?: string }) => unmatched.push(`${request.method} ${request.path ?? (request as { url?: string }).url}`));
 });
 
 beforeEach(async () => {
@@ -53,15 +33,12 @@ beforeEach(async () => {
   const store = new StateStore(':memory:');
   queue = new JobQueue(store, {}, pino({ level: 'silent' }), { backoffMs: () => 0, maxAttempts: 2 });
   await probot.load(createDockyard({ store, queue }), { cwd: process.cwd(), addHandler: () => undefined });
-  unmatched.length = 0;
-  github = nock(api);
 });
 
 afterEach(() => {
   queue.stop();
   expect(unmatched).toEqual([]);
   expect(github.pendingMocks()).toEqual([]);
-  nock.cleanAll();
 });
 
 /** Records the JSON bodies sent to one endpoint, in order. */

@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import examples from '@octokit/webhooks-examples';
-import nock from 'nock';
 import pino from 'pino';
 import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,8 +10,11 @@ import { createDockyard } from '../../src/index.ts';
 import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
 import { JobQueue, type JobQueueOptions } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
-import { api, mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { useGitHubNock } from '../mocks/github-nock.ts';
+import { badPython, base, dockyardYml, python } from '../mocks/repository-fixtures.ts';
 import { testProbot } from '../mocks/test-probot.ts';
+import { payload } from '../mocks/webhook-payload.ts';
 
 // Pull request checks run from the durable queue: webhooks only record them. GitHub through nock,
 // Probot in process, the state in a SQLite file so a "restart" opens the same one.
@@ -21,10 +22,7 @@ import { testProbot } from '../mocks/test-probot.ts';
 type PullRequestEvent = { action: string; installation: { id: number }; pull_request: { number: number; updated_at: string; head: { sha: string } } } & Record<string, unknown>;
 
 function synchronize(sha: string, updatedAt: string): PullRequestEvent {
-  const group = (examples as unknown as { name: string; examples: PullRequestEvent[] }[]).find((entry) => entry.name === 'pull_request');
-  const found = group?.examples.find((example) => example.action === 'synchronize' && example.installation);
-  if (!found) throw new Error('no pull_request.synchronize example');
-  const event = structuredClone(found);
+  const event = payload<PullRequestEvent>('pull_request', 'synchronize');
   event.pull_request.head.sha = sha;
   event.pull_request.updated_at = updatedAt;
   return event;
@@ -32,46 +30,24 @@ function synchronize(sha: string, updatedAt: string): PullRequestEvent {
 
 const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
-const config = `catalog: images
-registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-prefix: jenkins-agents
-parents:
-  approved:
-    - pattern: docker.io/jenkins/inbound-agent
-      requireDigest: true
-`;
-const base = `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:${'a'.repeat(64)}\nUSER jenkins\n`;
-const python = 'ARG REGISTRY=registry.example.com\nFROM ${REGISTRY}/jenkins-agents/base\nUSER jenkins\n';
-const badPython = '# python agent\nFROM ubuntu:22.04\nUSER jenkins\n';
+const config = dockyardYml();
 
+const { github, unmatched, bodies } = useGitHubNock();
 let dir: string;
-let github: nock.Scope;
-const unmatched: string[] = [];
-let watched: { method: string; path: string; list: unknown[] }[] = [];
 const open: { probot: Probot; queue: JobQueue; store: StateStore }[] = [];
 
 beforeAll(() => {
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
-  nock.disableNetConnect();
-  nock.emitter.on('no match', (request: { method?: string; path?: string; url?: string }) => unmatched.push(`${request.method} ${request.path ?? request.url}`));
 });
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'dockyard-pr-queue-'));
-  unmatched.length = 0;
-  watched = [];
-  github = nock(api);
-  github.on('request', (request: { method: string; path?: string; url?: string }, _interceptor: unknown, body: string) => {
-    const url = new URL(request.path ?? request.url ?? '', api);
-    for (const watch of watched) if (watch.method === request.method && watch.path === url.pathname) watch.list.push(body ? JSON.parse(body) : undefined);
-  });
 });
 
 afterEach(() => {
   for (const app of open.splice(0)) app.queue.stop();
   expect(unmatched).toEqual([]);
   expect(github.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -88,13 +64,6 @@ async function startApp(options: JobQueueOptions = {}, builds?: (store: StateSto
 
 function receive(probot: Probot, id: string, event: PullRequestEvent): Promise<void> {
   return probot.receive({ id, name: 'pull_request', payload: event } as never);
-}
-
-/** A list that receives the JSON body of every request GitHub answers on one path of the repository, in order. */
-function bodies<T>(method: string, path: string): T[] {
-  const list: T[] = [];
-  watched.push({ method, path: `${repoPath}${path}`, list });
-  return list;
 }
 
 function mockQueuedCheckRun(sha: string, id: number): void {

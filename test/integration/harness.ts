@@ -10,8 +10,8 @@ import {
   GetAuthorizationTokenCommand,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
-import examples from '@octokit/webhooks-examples';
 import nock from 'nock';
+import { afterAll, beforeAll } from 'vitest';
 import pino from 'pino';
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { testProbot } from '../mocks/test-probot.ts';
@@ -28,6 +28,9 @@ import { ciRegistry, type CiRegistry } from '../adapters/registry/ci-registry.ts
 import { loadTrivyFixture } from '../adapters/trivy/trivy-fixture.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { api, mockInstallationToken } from '../mocks/github-api.ts';
+import { payload } from '../mocks/webhook-payload.ts';
+
+export { payload };
 
 const stateDir = process.env['DOCKYARD_CI_STATE'] || '/tmp/dockyard-ci';
 
@@ -91,6 +94,24 @@ function operatorSettings(registry: string, prefix: string, controllers: Record<
     ].join('\n'),
     'operator.yml',
   );
+}
+
+/**
+ * The harness of the tests in the file it is called in: started before them (when the real parts
+ * can start, which may take minutes) and closed after them. The returned function gives it to a test.
+ */
+export function useHarness(options: HarnessOptions = {}): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness(options);
+  }, 600_000);
+  afterAll(async () => {
+    await harness?.close();
+  });
+  return () => {
+    if (!harness) throw new Error('the harness starts in beforeAll');
+    return harness;
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -174,16 +195,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await rm(work, { recursive: true, force: true });
     },
   };
-}
-
-/** A real webhook payload from @octokit/webhooks-examples (the first one with an installation), copied. */
-export function payload<T = Record<string, unknown>>(event: string, action?: string, pick?: (example: Record<string, unknown>) => boolean): T {
-  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((entry) => entry.name === event);
-  const found = group?.examples.find(
-    (example) => example['installation'] && (action === undefined || example['action'] === action) && (pick?.(example) ?? true),
-  );
-  if (!found) throw new Error(`no ${event}${action ? `.${action}` : ''} example with an installation`);
-  return structuredClone(found) as T;
 }
 
 function gitSha(kind: string, content: string | Buffer): string {

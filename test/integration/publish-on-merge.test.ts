@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
-import { FakeRepository, mockPublishRequests, pushEvent, startHarness, testConfig, zero, type Harness } from './harness.ts';
+import { FakeRepository, mockPublishRequests, pushEvent, testConfig, zero, type Harness, useHarness } from './harness.ts';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 600_000);
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const first = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const second = '7a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
@@ -29,7 +21,7 @@ function catalog(h: Harness, baseNote: string): Record<string, string> {
 
 describe('publish on merge', () => {
   it('builds the catalog in order, pushes each image to the registry and reports tags and digests', async () => {
-    const h = harness;
+    const h = harness();
     const repo = new FakeRepository(first, catalog(h, 'first'));
     const mocks = await mockPublishRequests(h, repo, zero, 'none');
 
@@ -70,7 +62,7 @@ describe('publish on merge', () => {
   }, 600_000);
 
   it('publishes nothing twice when the push event is delivered again', async () => {
-    const h = harness;
+    const h = harness();
     await h.probot.receive({ id: 'p1-again', name: 'push', payload: pushEvent(zero, first) } as never);
     await h.services.queue.idle();
     expect(h.unmatched).toEqual([]);
@@ -78,7 +70,7 @@ describe('publish on merge', () => {
   });
 
   it('rebuilds the child when only its parent changed', async () => {
-    const h = harness;
+    const h = harness();
     const repo = new FakeRepository(second, catalog(h, 'second'));
     const mocks = await mockPublishRequests(h, repo, first, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
 
@@ -98,7 +90,7 @@ describe('publish on merge', () => {
   }, 600_000);
 
   it('publishes nothing the lint check fails, even behind an inline hadolint ignore', async () => {
-    const h = harness;
+    const h = harness();
     const files = catalog(h, 'third');
     files['images/base/Dockerfile'] = `FROM ${h.upstream}\nUSER root\n# hadolint ignore=DL3008\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nUSER jenkins\n`;
     const repo = new FakeRepository(third, files);

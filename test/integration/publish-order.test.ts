@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTag } from '../../src/adapters/registry/read-manifest.ts';
 import { mockInstallationToken, repoPath } from '../mocks/github-api.ts';
-import { capture, compareAnswer, contents, FakeRepository, mockPublishRequests, pushEvent, startHarness, testConfig, type Harness } from './harness.ts';
+import { capture, compareAnswer, contents, FakeRepository, mockPublishRequests, pushEvent, testConfig, type Harness, useHarness } from './harness.ts';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  // Retries come after 3 s: long enough for the newer commit to publish first, as after a real outage.
-  harness = await startHarness({ queueOptions: { backoffMs: () => 3_000 } });
-}, 600_000);
-
-afterAll(async () => {
-  await harness?.close();
-});
+// Retries come after 3 s: long enough for the newer commit to publish first, as after a real outage.
+const harness = useHarness({ queueOptions: { backoffMs: () => 3_000 } });
 
 const base = '0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a';
 const older = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
@@ -34,13 +26,13 @@ async function eventually(condition: () => boolean, what: string): Promise<void>
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await harness.services.queue.idle();
+    await harness().services.queue.idle();
   }
 }
 
 describe('publishing only moves forward', () => {
   it('an older commit whose publish failed and is retried after a newer one published pushes its tags, but leaves `latest` and the published state on the newer commit', async () => {
-    const h = harness;
+    const h = harness();
     const auth = { registry: h.ci.host, username: h.ci.user, password: h.ci.password };
     const olderRepo = new FakeRepository(older, files(h, 'older'));
     const newerRepo = new FakeRepository(newer, files(h, 'newer'));

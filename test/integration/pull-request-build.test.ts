@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mockComments, mockInstallationToken, repoPath } from '../mocks/github-api.ts';
 import { readImageConfig, readTag } from '../../src/adapters/registry/read-manifest.ts';
-import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, startHarness, testConfig, type Harness } from './harness.ts';
+import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, testConfig, type Harness, useHarness } from './harness.ts';
 
-let harness: Harness;
+const harness = useHarness();
 let tokenMocked = false;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 600_000);
-
-afterAll(async () => {
-  await harness?.close();
-});
 
 const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
@@ -61,7 +53,7 @@ function expectAllRequestsMade(h: Harness): void {
 
 describe('pull request builds', () => {
   it('builds and scans a branch of the repository, and a real finding fails the check and shows in the comment', async () => {
-    const h = harness;
+    const h = harness();
     const repo = new FakeRepository(headSha, files(h));
     const { updates, comments } = mockCheckStart(h, repo);
     await mockBuildDownloads(h, repo);
@@ -82,7 +74,7 @@ describe('pull request builds', () => {
   }, 600_000);
 
   it('does not build a fork until someone with write access comments /dockyard build', async () => {
-    const h = harness;
+    const h = harness();
     const repo = new FakeRepository(headSha, files(h));
     const fork = payload<PullRequestPayload>('pull_request', 'synchronize');
     fork.pull_request.head.repo.id = fork.repository.id + 1;
@@ -134,7 +126,7 @@ describe('pull request builds', () => {
   }, 600_000);
 
   it('reuses the pull request\'s build on merge when the inputs are the same, instead of building again', async () => {
-    const h = harness;
+    const h = harness();
     const builds = h.services.builds;
     if (!builds) throw new Error('the harness wires builds');
     const built: string[] = [];

@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mockComments, repoPath } from '../mocks/github-api.ts';
-import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, startHarness, type Harness } from './harness.ts';
+import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, type Harness, useHarness } from './harness.ts';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 600_000);
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 // The head commit of the `pull_request` example payloads.
 const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
@@ -47,7 +39,7 @@ function expectAllRequestsMade(h: Harness): void {
 
 describe('pull request builds with a registry chosen by name', () => {
   it('build a child FROM the parent published in the named registry, pulled from its host', async () => {
-    const h = harness;
+    const h = harness();
     // base is published from the default branch: the name resolves to the CI registry's host.
     const main = new FakeRepository(merged, files(h, false));
     const published = await mockPublishRequests(h, main, '0'.repeat(40), 'none');

@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import type { OperatorSettings } from '../../src/config/operator-schema.ts';
 import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
@@ -19,6 +17,7 @@ import { start, type JenkinsSim, type SimOptions } from '../jenkins-sim/jenkins-
 import { readTag } from '../../src/adapters/registry/read-manifest.ts';
 import { api, mockFile, repoPath } from '../mocks/github-api.ts';
 import { capture, compareAnswer, contents, FakeRepository, mockPublishRequests, pushEvent, startHarness, testConfig, zero, type Harness } from './harness.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
 const processEnv: NodeJS.ProcessEnv = {
   JENKINS_API_TOKEN: 'api-token-0123456789',
@@ -249,7 +248,7 @@ describe('registration against released JCasC, served by capability URL', () => 
   const owner = 'Codertocat/Hello-World';
   const commit = 'c'.repeat(40);
   const job = { owner: 'Codertocat', repo: 'Hello-World', commit, installationId: 1 };
-  const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+  const octokit = testOctokit();
   const env = { JENKINS_API_TOKEN: 'api-token-0123456789' };
   const config = [
     'registry: main',

@@ -1,36 +1,33 @@
 import nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import type { OperatorRegistry } from '../../src/config/operator-schema.ts';
 import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
-import type { BuildPorts } from '../../src/jobs/build-ports.ts';
 import { checkPullRequest, type PullRequestBuildDeps, type PullRequestJob } from '../../src/jobs/check-pull-request.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { capture, FakeRepository } from '../integration/harness.ts';
-import { api, mockComments, mockFile, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { mockComments, mockFile, mockPullFiles, repoPath } from '../mocks/github-api.ts';
+import { useGitHubNock } from '../mocks/github-nock.ts';
+import { base, dockyardYml, ecrHost } from '../mocks/repository-fixtures.ts';
+import { succeedingBuildPorts } from './job-fixtures.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
 // A pull request check resolves the config's `registry` through the operator's grants, as publishing
 // does: it judges and builds against the granted registry's host, and fails at the config's line when
 // the grants refuse it. GitHub through nock; builds faked (real ones are in test/integration).
 
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 const log = pino({ level: 'silent' });
-const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const host = ecrHost;
 const headSha = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
-const digest = `sha256:${'a'.repeat(64)}`;
-const base = `FROM docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@${digest}\nUSER jenkins\n`;
 
 const operator = parseOperatorSettings(
   [`registries: { main: { host: "${host}" }, other: { host: "210987654321.dkr.ecr.us-east-1.amazonaws.com" } }`, 'grants: [{ repositories: ["Codertocat/Hello-World"], registry: main, prefix: jenkins-agents }]', ''].join('\n'),
   'operator.yml',
 );
 
-function config(registry: string): string {
-  return ['catalog: images', `registry: ${registry}`, 'prefix: jenkins-agents', 'parents:', '  approved:', '    - pattern: docker.io/jenkins/inbound-agent', '      requireDigest: true', ''].join('\n');
-}
+const config = (registry: string) => dockyardYml(registry);
 
 const job: PullRequestJob = {
   owner: 'Codertocat',
@@ -42,34 +39,15 @@ const job: PullRequestJob = {
   htmlUrl: 'https://github.com/Codertocat/Hello-World',
 };
 
-let github: nock.Scope;
-const unmatched: string[] = [];
-const onNoMatch = (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`);
+const { github, expectAllRequestsMade: expectRequests } = useGitHubNock();
 
 beforeAll(() => {
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-
-afterAll(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
-
-beforeEach(() => {
-  unmatched.length = 0;
-  github = nock(api);
-});
-
-afterEach(() => {
-  nock.cleanAll();
 });
 
 /** Every request made was expected and every one expected was made (the catalog's reading aside: not this test's). */
 function expectAllRequestsMade() {
-  expect(unmatched).toEqual([]);
-  expect(github.pendingMocks().filter((mock) => !/\/git\/(blobs|trees)\//.test(mock))).toEqual([]);
+  expectRequests(/\/git\/(blobs|trees)\//);
 }
 
 /** The start of every check: the default branch's config, the pull request's files, the check run. */
@@ -90,21 +68,16 @@ function fakeBuilds() {
   const pulled: string[] = [];
   const authFor: (OperatorRegistry | undefined)[] = [];
   const buildArgs: Record<string, string>[] = [];
-  const ports: BuildPorts = {
+  const ports = succeedingBuildPorts({
     async buildImage(request) {
       buildArgs.push(request.buildArgs);
       return { status: 'built', imageId: `sha256:${request.image}`, frontend: 'buildkit-0.8', logTail: [] };
     },
-    engineFrontend: async () => 'buildkit-0.8',
-    tagImage: async () => undefined,
-    untagImage: async () => undefined,
     async pullImage(reference) {
       pulled.push(reference);
       return reference.endsWith('/base:latest') ? 'sha256:published-base' : null;
     },
-    hasImage: async () => false,
-    scanImage: async () => ({ status: 'ok', vulnerabilities: [], database: { updatedAt: '', nextUpdate: '', stale: false } }),
-  };
+  });
   const deps: PullRequestBuildDeps = {
     store: new StateStore(':memory:'),
     mirrors: [],

@@ -7,18 +7,7 @@ import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { main } from '../../src/cli/main.ts';
 import { JobQueue, type JobHandler } from '../../src/jobs/job-queue.ts';
 import { captureOutput } from '../cli/capture-output.ts';
-
-function waitFor(predicate: () => boolean, ms = 5_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (predicate()) resolve();
-      else if (Date.now() - started > ms) reject(new Error('timed out waiting'));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
+import { waitFor } from './job-fixtures.ts';
 
 let dir: string;
 let appStore: StateStore;

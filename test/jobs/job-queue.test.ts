@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { JobQueue, type JobHandler } from '../../src/jobs/job-queue.ts';
+import { waitFor } from './job-fixtures.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -10,18 +11,6 @@ function recordingLog() {
   const lines: { level: number; msg: string; error?: string }[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   return { log, lines };
-}
-
-function waitFor(predicate: () => boolean, ms = 5_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (predicate()) resolve();
-      else if (Date.now() - started > ms) reject(new Error('timed out waiting'));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
 }
 
 describe('JobQueue lanes', () => {

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import nock from 'nock';
+import type nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BranchHistory, type Comparison } from '../../src/adapters/github/compare-commits.ts';
-import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
 import { OutsideError } from '../../src/errors.ts';
@@ -14,17 +12,20 @@ import type { PublishPorts } from '../../src/jobs/publish-ports.ts';
 import { registerJenkins } from '../../src/jobs/register-jenkins.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
 import { capture, contents, FakeRepository, zero } from '../integration/harness.ts';
-import { api, repoPath } from '../mocks/github-api.ts';
+import { repoPath } from '../mocks/github-api.ts';
+import { useGitHubNock } from '../mocks/github-nock.ts';
+import { upstream } from '../mocks/repository-fixtures.ts';
+import { succeedingBuildPorts } from './job-fixtures.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
 // publishCommit with GitHub through nock and every other port faked: a registry that is a map of
 // tags, builds that always succeed. What it must never do is move `latest`, the published state or
 // Jenkins back to an older commit of the default branch. Real builds and pushes are in test/integration.
 
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 const log = pino({ level: 'silent' });
 const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const fullName = 'Codertocat/Hello-World';
-const upstream = `docker.io/jenkins/inbound-agent:3327.v868139a_d00e0-1-jdk21@sha256:${'a'.repeat(64)}`;
 
 const operator = parseOperatorSettings(
   [
@@ -88,15 +89,9 @@ function fakeRegistry() {
 
 /** Builds that succeed, each image's id naming the commit whose tree it was built from. */
 function buildPorts(commit: () => string): BuildPorts {
-  return {
+  return succeedingBuildPorts({
     buildImage: async (request) => ({ status: 'built', imageId: `sha256:${request.image}-${commit()}`, frontend: 'buildkit-0.8', logTail: [] }),
-    engineFrontend: async () => 'buildkit-0.8',
-    tagImage: async () => undefined,
-    untagImage: async () => undefined,
-    pullImage: async () => null,
-    hasImage: async () => false,
-    scanImage: async () => ({ status: 'ok', vulnerabilities: [], database: { updatedAt: '', nextUpdate: '', stale: false } }),
-  };
+  });
 }
 
 type Order = 'ahead' | 'behind' | 'identical' | 'diverged';
@@ -130,34 +125,15 @@ function job(after: string, before: string): PublishJob {
   return { owner: 'Codertocat', repo: 'Hello-World', before, after, committedAt: '2026-11-29T05:00:00Z', htmlUrl: 'https://github.com/Codertocat/Hello-World', defaultBranch: 'main' };
 }
 
-let github: nock.Scope;
-const unmatched: string[] = [];
-const onNoMatch = (request: { method?: string; path?: string }) => unmatched.push(`${request.method} ${request.path}`);
+const { github, expectAllRequestsMade: expectRequests } = useGitHubNock();
 
 beforeAll(() => {
   process.env['DOCKYARD_HADOLINT'] = hadolintBinary();
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-
-afterAll(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
-
-beforeEach(() => {
-  unmatched.length = 0;
-  github = nock(api);
-});
-
-afterEach(() => {
-  nock.cleanAll();
 });
 
 /** Every request made was expected, and every history question and report was asked (how the catalog is read is not this test's). */
 function expectAllRequestsMade() {
-  expect(unmatched).toEqual([]);
-  expect(github.pendingMocks().filter((mock) => !/\/git\/(blobs|trees)\//.test(mock))).toEqual([]);
+  expectRequests(/\/git\/(blobs|trees)\//);
 }
 
 describe('publishing only moves forward along the default branch', () => {

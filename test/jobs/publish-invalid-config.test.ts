@@ -1,16 +1,15 @@
 import nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { publishCommit, type PublishDeps } from '../../src/jobs/publish-commit.ts';
 import { api, mockFile, repoPath } from '../mocks/github-api.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
 // A merge that breaks `.github/dockyard.yml`: the commit gets a failing `Dockyard` check run and the
 // merged pull request a note, instead of a publish job that gives up with a log line only.
 
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 const after = 'c'.repeat(40);
 
 beforeAll(() => nock.disableNetConnect());

@@ -2,16 +2,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
 import { registerJenkins } from '../../src/jobs/register-jenkins.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { api, mockFile, repoPath } from '../mocks/github-api.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 const log = pino({ level: 'silent' });
 const commit = 'a'.repeat(40);
 const job = { owner: 'Codertocat', repo: 'Hello-World', commit, installationId: 1 };

@@ -1,9 +1,7 @@
 import nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BranchHistory, type Comparison } from '../../src/adapters/github/compare-commits.ts';
-import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 import type { TagState } from '../../src/adapters/registry/types.ts';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
 import { parseOperatorSettings } from '../../src/config/read-operator-settings.ts';
@@ -11,11 +9,12 @@ import { OutsideError, UserError } from '../../src/errors.ts';
 import { decideLatest } from '../../src/jobs/publish-commit.ts';
 import { rollbackImage, type RollbackJob, type RollbackPorts } from '../../src/jobs/rollback-image.ts';
 import { api, mockFile, repoPath } from '../mocks/github-api.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
 // rollbackImage with GitHub through nock and the registry a map of tags; the registry side
 // (tagManifest) is tested against the real registry in test/adapters/registry/tag-manifest.test.ts.
 
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 const repo = 'Codertocat/Hello-World';
 const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const repository = `${host}/agents/python`;

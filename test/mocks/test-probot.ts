@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
+import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 
 let privateKey: string | undefined;
 
@@ -25,4 +26,9 @@ export function testProbot(log?: Logger): Probot {
     })),
     ...(log ? { log } : { logLevel: 'fatal' as const }),
   });
+}
+
+/** An installation's client for calling jobs and adapters directly: a fixed token, no retries, no throttle. */
+export function testOctokit(): GitHubClient {
+  return new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
 }

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
 import pino from 'pino';
-import { ProbotOctokit } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/adapters/github/github-client.ts';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
@@ -14,6 +13,7 @@ import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { serveHealth, type ReadinessProbes } from '../../src/server/health.ts';
 import { DockyardMetrics } from '../../src/server/metrics.ts';
 import { api } from '../mocks/github-api.ts';
+import { testOctokit } from '../mocks/test-probot.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 
@@ -151,7 +151,7 @@ describe('/metrics', () => {
       .reply(200, {}, { 'x-ratelimit-remaining': '4987', 'x-ratelimit-limit': '5000', 'x-ratelimit-resource': 'core' })
       .get('/repos/o/r/contents/x')
       .reply(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '5000', 'x-ratelimit-resource': 'core' });
-    const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+    const octokit = testOctokit();
     const webhook = metrics.webhook(async (context: { name: string; payload: object; octokit: GitHubClient }) => {
       await context.octokit.rest.repos.get({ owner: 'o', repo: 'r' });
       await context.octokit.rest.repos.getContent({ owner: 'o', repo: 'r', path: 'x' });

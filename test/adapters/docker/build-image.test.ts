@@ -1,41 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../../src/adapters/docker/build-image.ts';
 import {
-  CreatedImages,
-  FixtureFolders,
-  dockerTestEnv,
   pushAuthParent,
   readImageFile,
   request,
   untag,
-  type DockerTestEnv,
+  useDockerTestEnv,
 } from './docker-test-env.ts';
 
 // Against the real dockerd of scripts/ci (Docker Engine 20.10, BuildKit v0.8) and its htpasswd registry.
 
-const run = randomBytes(4).toString('hex');
+const ci = useDockerTestEnv();
+const { run, folders, images, credentials } = ci;
 const parentMarker = `registry-parent-${run}`;
-const folders = new FixtureFolders();
-const images = new CreatedImages();
-let env: DockerTestEnv;
 let registryParent: string;
 
 beforeAll(async () => {
-  env = await dockerTestEnv();
-  registryParent = await pushAuthParent(env, folders, images, `build-${run}`, parentMarker);
+  registryParent = await pushAuthParent(ci.env, folders, images, `build-${run}`, parentMarker);
 });
-
-afterAll(async () => {
-  if (env) await images.removeAll(env.docker);
-  await folders.cleanup();
-});
-
-function credentials() {
-  const { host, user, password } = env.registry;
-  return [{ registry: host, username: user, password }];
-}
 
 describe('buildImage', () => {
   const tag = (name: string) => {
@@ -46,14 +30,14 @@ describe('buildImage', () => {
 
   it('builds, returns the image ID and applies every tag, the labels and the build args', async () => {
     const dir = await folders.create('tagged', {
-      Dockerfile: `FROM ${env.rootImage}\nARG GREETING\nRUN echo "$GREETING" > /greeting.txt\n`,
+      Dockerfile: `FROM ${ci.env.rootImage}\nARG GREETING\nRUN echo "$GREETING" > /greeting.txt\n`,
     });
     const tags = [tag('one'), tag('two')];
 
     const result = images.track(
-      await buildImage(env.docker, request(dir, {
+      await buildImage(ci.env.docker, request(dir, {
         tags,
-        expectedImages: [env.rootImage],
+        expectedImages: [ci.env.rootImage],
         buildArgs: { GREETING: 'hello-buildkit' },
         labels: { 'org.opencontainers.image.revision': run, 'dockyard.image': 'tagged' },
       })),
@@ -61,19 +45,19 @@ describe('buildImage', () => {
 
     expect(result).toMatchObject({ status: 'built', frontend: 'buildkit-0.8' });
     if (result.status !== 'built') return;
-    const inspect = await env.docker.getImage(result.imageId).inspect();
+    const inspect = await ci.env.docker.getImage(result.imageId).inspect();
     expect(inspect.Id).toBe(result.imageId);
     expect([...inspect.RepoTags].sort()).toEqual([...tags].sort());
     expect(inspect.Config.Labels).toMatchObject({ 'org.opencontainers.image.revision': run, 'dockyard.image': 'tagged' });
-    expect((await readImageFile(env.docker, result.imageId, '/greeting.txt'))?.content).toBe('hello-buildkit\n');
+    expect((await readImageFile(ci.env.docker, result.imageId, '/greeting.txt'))?.content).toBe('hello-buildkit\n');
   });
 
   it('fails a RUN that exits non-zero, naming the step and keeping the end of its output', async () => {
     const dir = await folders.create('run-false', {
-      Dockerfile: `FROM ${env.rootImage}\nRUN echo output-before-failure-${run} && false\nRUN echo never\n`,
+      Dockerfile: `FROM ${ci.env.rootImage}\nRUN echo output-before-failure-${run} && false\nRUN echo never\n`,
     });
 
-    const result = await buildImage(env.docker, request(dir, { expectedImages: [env.rootImage] }));
+    const result = await buildImage(ci.env.docker, request(dir, { expectedImages: [ci.env.rootImage] }));
 
     expect(result).toMatchObject({
       status: 'failed',
@@ -87,9 +71,9 @@ describe('buildImage', () => {
   });
 
   it('fails a COPY of a file the folder does not have, naming the file', async () => {
-    const dir = await folders.create('copy-missing', { Dockerfile: `FROM ${env.rootImage}\nCOPY missing.txt /\n` });
+    const dir = await folders.create('copy-missing', { Dockerfile: `FROM ${ci.env.rootImage}\nCOPY missing.txt /\n` });
 
-    const result = await buildImage(env.docker, request(dir, { expectedImages: [env.rootImage] }));
+    const result = await buildImage(ci.env.docker, request(dir, { expectedImages: [ci.env.rootImage] }));
 
     expect(result).toMatchObject({ status: 'failed', step: '[2/2] COPY missing.txt /' });
     if (result.status === 'failed') expect(result.message).toContain('missing.txt');
@@ -97,7 +81,7 @@ describe('buildImage', () => {
 
   it('sends what .dockerignore keeps and nothing else, with symlinks inside the folder kept as symlinks', async () => {
     const dir = await folders.create('ignore', {
-      Dockerfile: `FROM ${env.rootImage}\nCOPY . /ctx/\n`,
+      Dockerfile: `FROM ${ci.env.rootImage}\nCOPY . /ctx/\n`,
       '.dockerignore': 'secret.txt\ncache\n!cache/keep.txt\n',
       'kept.txt': 'kept\n',
       'secret.txt': 'must not be sent\n',
@@ -106,11 +90,11 @@ describe('buildImage', () => {
       'link-to-kept': { symlink: 'kept.txt' },
     });
 
-    const result = images.track(await buildImage(env.docker, request(dir, { expectedImages: [env.rootImage] })));
+    const result = images.track(await buildImage(ci.env.docker, request(dir, { expectedImages: [ci.env.rootImage] })));
 
     expect(result).toMatchObject({ status: 'built' });
     if (result.status !== 'built') return;
-    const read = (file: string) => readImageFile(env.docker, result.imageId, file);
+    const read = (file: string) => readImageFile(ci.env.docker, result.imageId, file);
     expect(await read('/ctx/kept.txt')).toMatchObject({ type: 'file', content: 'kept\n' });
     expect(await read('/ctx/secret.txt')).toBeUndefined();
     expect(await read('/ctx/cache/drop.txt')).toBeUndefined();
@@ -122,9 +106,9 @@ describe('buildImage', () => {
     const marker = `parent-${randomBytes(4).toString('hex')}`;
     const parentTag = tag('parent');
     const parentDir = await folders.create('parent', {
-      Dockerfile: `FROM ${env.rootImage}\nRUN echo ${marker} > /parent.txt\n`,
+      Dockerfile: `FROM ${ci.env.rootImage}\nRUN echo ${marker} > /parent.txt\n`,
     });
-    const parent = images.track(await buildImage(env.docker, request(parentDir, { tags: [parentTag], expectedImages: [env.rootImage] })));
+    const parent = images.track(await buildImage(ci.env.docker, request(parentDir, { tags: [parentTag], expectedImages: [ci.env.rootImage] })));
     expect(parent).toMatchObject({ status: 'built' });
     // `dockyard-ci-test/...` is a docker.io name: a mirror rewrite would send the build to the registry.
     const childDir = await folders.create('child', {
@@ -132,16 +116,16 @@ describe('buildImage', () => {
     });
 
     const child = images.track(
-      await buildImage(env.docker, request(childDir, {
+      await buildImage(ci.env.docker, request(childDir, {
         expectedImages: [`docker.io/${parentTag}`],
         buildArgs: { REGISTRY: 'dockyard-ci-test' },
-        mirrors: [{ from: 'docker.io', to: env.mirrorPrefix }],
+        mirrors: [{ from: 'docker.io', to: ci.env.mirrorPrefix }],
       })),
     );
 
     expect(child).toMatchObject({ status: 'built' });
     if (child.status !== 'built') return;
-    expect((await readImageFile(env.docker, child.imageId, '/child-saw.txt'))?.content).toBe(`${marker}\n`);
+    expect((await readImageFile(ci.env.docker, child.imageId, '/child-saw.txt'))?.content).toBe(`${marker}\n`);
   });
 
   it('pulls an approved parent from the authenticated registry with its credentials before the build, and fails without them', async () => {
@@ -149,11 +133,11 @@ describe('buildImage', () => {
       Dockerfile: `FROM ${registryParent}\nRUN cp /parent.txt /child-saw.txt\n`,
     });
 
-    await untag(env.docker, registryParent);
-    const without = await buildImage(env.docker, request(dir, { expectedImages: [registryParent] }));
-    await untag(env.docker, registryParent);
-    const withCredentials = images.track(await buildImage(env.docker, request(dir, { expectedImages: [registryParent], credentials: credentials() })));
-    await untag(env.docker, registryParent);
+    await untag(ci.env.docker, registryParent);
+    const without = await buildImage(ci.env.docker, request(dir, { expectedImages: [registryParent] }));
+    await untag(ci.env.docker, registryParent);
+    const withCredentials = images.track(await buildImage(ci.env.docker, request(dir, { expectedImages: [registryParent], credentials: credentials() })));
+    await untag(ci.env.docker, registryParent);
 
     expect(without).toMatchObject({ status: 'failed', logTail: [] });
     if (without.status === 'failed') {
@@ -162,17 +146,17 @@ describe('buildImage', () => {
     }
     expect(withCredentials).toMatchObject({ status: 'built' });
     if (withCredentials.status !== 'built') return;
-    expect((await readImageFile(env.docker, withCredentials.imageId, '/child-saw.txt'))?.content).toBe(`${parentMarker}\n`);
+    expect((await readImageFile(ci.env.docker, withCredentials.imageId, '/child-saw.txt'))?.content).toBe(`${parentMarker}\n`);
   });
 
   it("never answers a registry with another registry's credential", async () => {
     const dir = await folders.create('other-host', { Dockerfile: `FROM ${registryParent}\n` });
-    const { user, password } = env.registry;
+    const { user, password } = ci.env.registry;
     const elsewhere = ['127.0.0.2:5000', 'docker.io', 'localhost:5000'].map((registry) => ({ registry, username: user, password }));
 
-    await untag(env.docker, registryParent);
-    const result = await buildImage(env.docker, request(dir, { expectedImages: [registryParent], credentials: elsewhere }));
-    await untag(env.docker, registryParent);
+    await untag(ci.env.docker, registryParent);
+    const result = await buildImage(ci.env.docker, request(dir, { expectedImages: [registryParent], credentials: elsewhere }));
+    await untag(ci.env.docker, registryParent);
 
     expect(result).toMatchObject({ status: 'failed' });
     if (result.status === 'failed') expect(result.message).toMatch(/no basic auth credentials|401 Unauthorized/);
@@ -180,13 +164,13 @@ describe('buildImage', () => {
 
   it('builds FROM a docker.io reference pinned by digest, pulled through the mirror', async () => {
     const dir = await folders.create('mirrored', {
-      Dockerfile: `FROM docker.io/library/debian:bookworm@${env.mirrorDebianDigest}\nRUN cp /etc/debian_version /debian-version.txt\n`,
+      Dockerfile: `FROM docker.io/library/debian:bookworm@${ci.env.mirrorDebianDigest}\nRUN cp /etc/debian_version /debian-version.txt\n`,
     });
-    const mirrored = `${env.mirrorPrefix}/library/debian:bookworm@${env.mirrorDebianDigest}`;
+    const mirrored = `${ci.env.mirrorPrefix}/library/debian:bookworm@${ci.env.mirrorDebianDigest}`;
 
     const result = images.track(
-      await buildImage(env.docker, request(dir, {
-        mirrors: [{ from: 'docker.io', to: env.mirrorPrefix }],
+      await buildImage(ci.env.docker, request(dir, {
+        mirrors: [{ from: 'docker.io', to: ci.env.mirrorPrefix }],
         expectedImages: [mirrored],
         credentials: credentials(),
       })),
@@ -195,17 +179,17 @@ describe('buildImage', () => {
     expect(result).toMatchObject({ status: 'built' });
     if (result.status !== 'built') return;
     expect(result.logTail.join('\n')).toContain(`[1/2] FROM ${mirrored}`);
-    expect((await readImageFile(env.docker, result.imageId, '/debian-version.txt'))?.content).toMatch(/^12\./);
+    expect((await readImageFile(ci.env.docker, result.imageId, '/debian-version.txt'))?.content).toMatch(/^12\./);
   });
 
   it('stops the build when the signal aborts', async () => {
     const marker = `abort-${run}`;
-    const dir = await folders.create('abort', { Dockerfile: `FROM ${env.rootImage}\nRUN echo ${marker} && sleep 60\n` });
+    const dir = await folders.create('abort', { Dockerfile: `FROM ${ci.env.rootImage}\nRUN echo ${marker} && sleep 60\n` });
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 1500);
 
-    const outcome = buildImage(env.docker, request(dir, { expectedImages: [env.rootImage], signal: controller.signal }));
+    const outcome = buildImage(ci.env.docker, request(dir, { expectedImages: [ci.env.rootImage], signal: controller.signal }));
 
     await expect(outcome).rejects.toMatchObject({ name: 'AbortError' });
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -214,22 +198,22 @@ describe('buildImage', () => {
 
 describe('buildImage on this engine', () => {
   it('builds with BuildKit and says which frontend built the image', async () => {
-    const dir = await folders.create('frontend', { Dockerfile: `FROM ${env.rootImage}\n` });
+    const dir = await folders.create('frontend', { Dockerfile: `FROM ${ci.env.rootImage}\n` });
 
-    const result = images.track(await buildImage(env.docker, request(dir, { expectedImages: [env.rootImage] })));
+    const result = images.track(await buildImage(ci.env.docker, request(dir, { expectedImages: [ci.env.rootImage] })));
 
     expect(result).toMatchObject({ status: 'built', frontend: 'buildkit-0.8' });
   });
 
   it('refuses a symlink that leaves the folder before it sends anything to the engine', async () => {
     const dir = await folders.create('escape', {
-      Dockerfile: `FROM ${env.rootImage}\nCOPY . /\n`,
+      Dockerfile: `FROM ${ci.env.rootImage}\nCOPY . /\n`,
       'config/passwd': { symlink: '../../../../etc/passwd' },
     });
     // Nothing listens here: contacting the engine at all would throw instead of refusing.
     const unreachable = new Dockerode({ socketPath: '/nonexistent/docker.sock' });
 
-    const result = await buildImage(unreachable, request(dir, { expectedImages: [env.rootImage] }));
+    const result = await buildImage(unreachable, request(dir, { expectedImages: [ci.env.rootImage] }));
 
     expect(result).toEqual({
       status: 'refused',
@@ -242,10 +226,10 @@ describe('buildImage on this engine', () => {
   });
 
   it('turns an unreachable engine into an OutsideError that says what to check', async () => {
-    const dir = await folders.create('unreachable', { Dockerfile: `FROM ${env.rootImage}\n` });
+    const dir = await folders.create('unreachable', { Dockerfile: `FROM ${ci.env.rootImage}\n` });
     const unreachable = new Dockerode({ socketPath: '/nonexistent/docker.sock' });
 
-    await expect(buildImage(unreachable, request(dir, { expectedImages: [env.rootImage] }))).rejects.toMatchObject({
+    await expect(buildImage(unreachable, request(dir, { expectedImages: [ci.env.rootImage] }))).rejects.toMatchObject({
       name: 'OutsideError',
       system: 'docker',
       message: expect.stringContaining('Check that the engine is running and reachable (DOCKER_HOST)'),

@@ -1,38 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareBuildContext } from '../../../src/adapters/docker/build-context.ts';
 import { followBuild, type BuildOutcome } from '../../../src/adapters/docker/build-progress.ts';
 import { openBuildSession } from '../../../src/adapters/docker/build-session.ts';
 import { dialEngine } from '../../../src/adapters/docker/dial-engine.ts';
 import { pullImage } from '../../../src/adapters/docker/image-store.ts';
 import {
-  CreatedImages,
-  FixtureFolders,
-  dockerTestEnv,
   pushAuthParent,
   untag,
-  type DockerTestEnv,
+  useDockerTestEnv,
 } from './docker-test-env.ts';
 
 // The session on its own, driving the build API by hand so the session's lifetime is the test's.
 // The registry parent is private (htpasswd): only Dockyard's own pull, with credentials, can fetch it.
 
-const run = randomBytes(4).toString('hex');
-const folders = new FixtureFolders();
-const images = new CreatedImages();
-let env: DockerTestEnv;
+const ci = useDockerTestEnv();
+const { run, folders, images } = ci;
 let registryParent: string;
 
 beforeAll(async () => {
-  env = await dockerTestEnv();
-  registryParent = await pushAuthParent(env, folders, images, `session-${run}`, `session-parent-${run}`);
-});
-
-afterAll(async () => {
-  if (env) await images.removeAll(env.docker);
-  await folders.cleanup();
+  registryParent = await pushAuthParent(ci.env, folders, images, `session-${run}`, `session-parent-${run}`);
 });
 
 /**
@@ -43,12 +31,11 @@ async function buildWithSession(id: string, { pullFirst = false } = {}): Promise
   const contextDir = await folders.create('session-child', { Dockerfile: `FROM ${registryParent}\nRUN test -f /parent.txt\n` });
   const context = await prepareBuildContext({ contextDir, mirrors: [], buildArgs: {} });
   if (context.status !== 'ready') throw new Error(context.message);
-  await untag(env.docker, registryParent);
+  await untag(ci.env.docker, registryParent);
   if (pullFirst) {
-    const { host, user, password } = env.registry;
-    expect(await pullImage(env.docker, registryParent, [{ registry: host, username: user, password }])).toMatch(/^sha256:/);
+    expect(await pullImage(ci.env.docker, registryParent, ci.credentials())).toMatch(/^sha256:/);
   }
-  const response = (await dialEngine(env.docker, {
+  const response = (await dialEngine(ci.env.docker, {
     method: 'POST',
     path: '/build?',
     file: context.tar,
@@ -63,7 +50,7 @@ async function buildWithSession(id: string, { pullFirst = false } = {}): Promise
 
 describe('openBuildSession', () => {
   it("answers the engine's credential request for the registry with nothing, so a parent not pulled beforehand cannot be pulled", async () => {
-    const session = await openBuildSession(env.docker);
+    const session = await openBuildSession(ci.env.docker);
     try {
       // BuildKit checks every second and drops a session after two failed checks: the answer below
       // comes from a session that is still alive.
@@ -72,14 +59,14 @@ describe('openBuildSession', () => {
 
       expect(outcome.imageId).toBeUndefined();
       expect(outcome.failure?.message).toMatch(/401 Unauthorized/);
-      expect(session.refusedHosts).toEqual([env.registry.host]);
+      expect(session.refusedHosts).toEqual([ci.env.registry.host]);
     } finally {
       session.close();
     }
   });
 
   it('lets BuildKit use the parent Dockyard pulled before the build, without asking for credentials', async () => {
-    const session = await openBuildSession(env.docker);
+    const session = await openBuildSession(ci.env.docker);
     try {
       const outcome = await buildWithSession(session.id, { pullFirst: true });
 
@@ -93,7 +80,7 @@ describe('openBuildSession', () => {
   });
 
   it('gives the engine nothing more once closed', async () => {
-    const session = await openBuildSession(env.docker);
+    const session = await openBuildSession(ci.env.docker);
     session.close();
 
     const outcome = await buildWithSession(session.id);

@@ -1,23 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../../src/adapters/docker/build-image.ts';
 import {
-  CreatedImages,
-  FixtureFolders,
-  dockerTestEnv,
   pushAuthParent,
   readImageFile,
   request,
   untag,
-  type DockerTestEnv,
+  useDockerTestEnv,
 } from './docker-test-env.ts';
 
 // The registry password is used to pull the parent, and must end up nowhere in what the build made.
 
-const run = randomBytes(4).toString('hex');
-const folders = new FixtureFolders();
-const images = new CreatedImages();
-let env: DockerTestEnv;
+const ci = useDockerTestEnv();
+const { run, folders, images } = ci;
 let registryParent: string;
 
 // Writes everything a build step can see of its environment into /leak, so the image would hold it.
@@ -38,17 +32,11 @@ true
 `;
 
 beforeAll(async () => {
-  env = await dockerTestEnv();
-  registryParent = await pushAuthParent(env, folders, images, `leak-${run}`, `leak-parent-${run}`);
-});
-
-afterAll(async () => {
-  if (env) await images.removeAll(env.docker);
-  await folders.cleanup();
+  registryParent = await pushAuthParent(ci.env, folders, images, `leak-${run}`, `leak-parent-${run}`);
 });
 
 async function saveImage(imageId: string): Promise<Buffer> {
-  const stream = await env.docker.getImage(imageId).get();
+  const stream = await ci.env.docker.getImage(imageId).get();
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
@@ -56,7 +44,7 @@ async function saveImage(imageId: string): Promise<Buffer> {
 
 describe('credentials', () => {
   it('pull the parent and appear nowhere in the saved image, its config or its history', async () => {
-    const { host, user, password } = env.registry;
+    const { host, user, password } = ci.env.registry;
     const secretForms = [
       password,
       Buffer.from(password).toString('base64'),
@@ -67,31 +55,31 @@ describe('credentials', () => {
       'dump.sh': dumpScript,
     });
 
-    await untag(env.docker, registryParent);
+    await untag(ci.env.docker, registryParent);
     const result = images.track(
-      await buildImage(env.docker, request(dir, {
+      await buildImage(ci.env.docker, request(dir, {
         expectedImages: [registryParent],
         buildArgs: { PLAIN_ARG: 'given' },
         labels: { 'dockyard.test': run },
         credentials: [{ registry: host, username: user, password }],
       })),
     );
-    await untag(env.docker, registryParent);
+    await untag(ci.env.docker, registryParent);
 
     expect(result).toMatchObject({ status: 'built' });
     if (result.status !== 'built') return;
     // The dump really ran: otherwise an empty image would pass the checks below.
-    expect((await readImageFile(env.docker, result.imageId, '/leak/env'))?.content).toContain('PATH=');
-    expect((await readImageFile(env.docker, result.imageId, '/leak/environ'))?.content).toContain('PLAIN_ARG=given');
-    expect((await readImageFile(env.docker, result.imageId, '/leak/mountinfo'))?.content).toMatch(/\S/);
-    expect((await readImageFile(env.docker, result.imageId, '/leak/mounted-files'))?.content).toMatch(/\S/);
+    expect((await readImageFile(ci.env.docker, result.imageId, '/leak/env'))?.content).toContain('PATH=');
+    expect((await readImageFile(ci.env.docker, result.imageId, '/leak/environ'))?.content).toContain('PLAIN_ARG=given');
+    expect((await readImageFile(ci.env.docker, result.imageId, '/leak/mountinfo'))?.content).toMatch(/\S/);
+    expect((await readImageFile(ci.env.docker, result.imageId, '/leak/mounted-files'))?.content).toMatch(/\S/);
 
     const saved = await saveImage(result.imageId);
     expect(saved.length).toBeGreaterThan(1024 * 1024);
     expect(saved.includes('PLAIN_ARG=given')).toBe(true);
     const metadata = JSON.stringify([
-      await env.docker.getImage(result.imageId).inspect(),
-      await env.docker.getImage(result.imageId).history(),
+      await ci.env.docker.getImage(result.imageId).inspect(),
+      await ci.env.docker.getImage(result.imageId).history(),
     ]);
     for (const secret of secretForms) {
       expect(saved.includes(secret), `the saved image holds ${secret === password ? 'the password' : 'an encoding of it'}`).toBe(false);

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { extract } from 'tar-stream';
+import { afterAll, beforeAll } from 'vitest';
 import { buildImage } from '../../../src/adapters/docker/build-image.ts';
-import type { BuildRequest, BuildResult } from '../../../src/adapters/docker/types.ts';
+import type { BuildRequest, BuildResult, RegistryCredential } from '../../../src/adapters/docker/types.ts';
 
 // The real dockerd, registry and root image that scripts/ci starts and makes (see scripts/ci/README.md).
 
@@ -48,6 +50,52 @@ export async function dockerTestEnv(): Promise<DockerTestEnv> {
     mirrorPrefix: required(images, 'DOCKYARD_MIRROR_PREFIX', 'make-root-image.sh'),
     mirrorDebianDigest: required(images, 'DOCKYARD_MIRROR_DEBIAN_DIGEST', 'make-root-image.sh'),
   };
+}
+
+/** What the tests of one file share of the CI engine. */
+export interface DockerTestFile {
+  /** Random hex unique to this run of the file, for tags and markers. */
+  readonly run: string;
+  readonly folders: FixtureFolders;
+  readonly images: CreatedImages;
+  /** The engine, registry and images; connected before the file's own `beforeAll` hooks run. */
+  readonly env: DockerTestEnv;
+  /** Whether the engine answered (an `afterAll` cleans up only then). */
+  readonly connected: boolean;
+  /** The CI registry's credentials, as a build request takes them. */
+  credentials(): RegistryCredential[];
+}
+
+/**
+ * The CI engine for the tests of the file it is called in: connected before them, and the images and
+ * fixture folders they made removed after them (after the file's own `afterAll` hooks).
+ */
+export function useDockerTestEnv(): DockerTestFile {
+  let env: DockerTestEnv | undefined;
+  const file: DockerTestFile = {
+    run: randomBytes(4).toString('hex'),
+    folders: new FixtureFolders(),
+    images: new CreatedImages(),
+    get env() {
+      if (!env) throw new Error('the Docker test environment is connected in beforeAll');
+      return env;
+    },
+    get connected() {
+      return env !== undefined;
+    },
+    credentials() {
+      const { host, user, password } = file.env.registry;
+      return [{ registry: host, username: user, password }];
+    },
+  };
+  beforeAll(async () => {
+    env = await dockerTestEnv();
+  });
+  afterAll(async () => {
+    if (env) await file.images.removeAll(env.docker);
+    await file.folders.cleanup();
+  });
+  return file;
 }
 
 async function readEnvFile(file: string, fix: string): Promise<Record<string, string>> {

@@ -2,14 +2,13 @@ import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
-import { ProbotOctokit } from 'probot';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { downloadCatalog } from '../../../src/adapters/github/download-catalog.ts';
-import type { GitHubClient } from '../../../src/adapters/github/github-client.ts';
 import { api } from '../../mocks/github-api.ts';
 import { CatalogCommit, codeload } from '../../mocks/github-catalog.ts';
+import { testOctokit } from '../../mocks/test-probot.ts';
 
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 
 beforeAll(() => {
   nock.disableNetConnect();

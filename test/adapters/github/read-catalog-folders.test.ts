@@ -2,21 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
-import { ProbotOctokit } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveThreshold, readCatalogFolders } from '../../../src/adapters/github/read-catalog-folders.ts';
 import { StateStore } from '../../../src/adapters/state/state-store.ts';
-import type { GitHubClient } from '../../../src/adapters/github/github-client.ts';
 import { buildCatalog } from '../../../src/domain/catalog/build-catalog.ts';
 import { decodeDockerfile } from '../../../src/domain/dockerfile/decode-dockerfile.ts';
 import { UserError } from '../../../src/errors.ts';
 import { catalogConfig } from '../../domain/catalog/catalog-fixtures.ts';
 import { api, repoPath } from '../../mocks/github-api.ts';
 import { CatalogCommit, codeload } from '../../mocks/github-catalog.ts';
+import { testOctokit } from '../../mocks/test-probot.ts';
 
 const repo = { owner: 'Codertocat', repo: 'Hello-World' };
 const commit = 'c0ffee0000000000000000000000000000000000';
-const octokit = new ProbotOctokit({ auth: { token: 'ghs_test' }, retry: { enabled: false }, throttle: { enabled: false } }) as unknown as GitHubClient;
+const octokit = testOctokit();
 let github: nock.Scope;
 let archives: nock.Scope;
 
