@@ -3,7 +3,6 @@ import { buildCatalog, type CatalogOptions } from '../catalog/build-catalog.ts';
 import type { Catalog, ImageFolder } from '../catalog/types.ts';
 import type { Finding } from '../findings.ts';
 import { affectedImages, buildGraph, planBuild, type InheritanceGraph } from '../graph/inheritance-graph.ts';
-import { decodeDockerfile } from '../dockerfile/decode-dockerfile.ts';
 import { checkAddSources, compileAddHosts } from '../policy/check-add-sources.ts';
 import { checkJenkinsTemplates } from '../policy/check-jenkins-templates.ts';
 import { checkLabels } from '../policy/check-labels.ts';
@@ -63,7 +62,7 @@ export function analyzeCatalog(
   }
   const affected = affectedImages(graph, changed);
   const parents = checkParents(catalog, graph, config, { affected, removed: change.removed });
-  const adds = addSourceFindings(folders, catalog, affected, options.addHosts ?? []);
+  const adds = addSourceFindings(catalog, affected, options.addHosts ?? []);
   const policy = { ...parents, findings: [...parents.findings, ...checkLabels(catalog, affected), ...adds, ...checkJenkinsTemplates(catalog, affected, config)] };
   const lintTargets = [...changed]
     .filter((name) => catalog.images.get(name)?.model !== undefined)
@@ -73,15 +72,12 @@ export function analyzeCatalog(
 }
 
 /** DY005 for the affected images: ADD sources on hosts the operator did not approve (check-add-sources.ts). */
-function addSourceFindings(folders: readonly ImageFolder[], catalog: Catalog, affected: ReadonlySet<string>, addHosts: readonly string[]): Finding[] {
+function addSourceFindings(catalog: Catalog, affected: ReadonlySet<string>, addHosts: readonly string[]): Finding[] {
   const hosts = compileAddHosts(addHosts);
   const findings: Finding[] = [];
-  for (const folder of folders) {
-    const image = catalog.images.get(folder.name);
-    if (!image?.model || !affected.has(image.name) || folder.dockerfile.kind !== 'file') continue;
-    const decoded = decodeDockerfile(folder.dockerfile.bytes);
-    if (!('text' in decoded)) continue;
-    for (const problem of checkAddSources(decoded.text, image.model.frontend, hosts)) {
+  for (const image of catalog.images.values()) {
+    if (!image.model || !affected.has(image.name)) continue;
+    for (const problem of checkAddSources(image.model, hosts)) {
       findings.push({ file: image.dockerfilePath, line: problem.line, severity: 'error', source: 'dockyard', rule: 'DY005', message: problem.message, image: image.name });
     }
   }

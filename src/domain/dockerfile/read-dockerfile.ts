@@ -3,7 +3,7 @@ import { splitInstructions, trimSpace, type RawInstruction } from './split-instr
 import { processWord, type LexOptions } from './shell-lexer.ts';
 import { defaultFrontend, type DockerfileFrontend } from './frontend.ts';
 import { parseImageReference, parseNormalizedNamed, type ImageReference } from './image-reference.ts';
-import { KeptStrings } from './own-string.ts';
+import { KeptStrings, ownString } from './own-string.ts';
 import { recordPulls } from './resolved-images.ts';
 import {
   BuildkitRefusal,
@@ -73,6 +73,13 @@ export interface Directives {
   check?: string;
 }
 
+/** An `ADD` or `ONBUILD` line as the parser split it: what the ADD-source policy reads. */
+export interface AddLine {
+  keyword: 'ADD' | 'ONBUILD';
+  args: string;
+  line: number;
+}
+
 export interface DockerfileModel {
   /** The frontend whose rules this reading follows. */
   frontend: DockerfileFrontend;
@@ -80,6 +87,8 @@ export interface DockerfileModel {
   stages: Stage[];
   uses: ImageUse[];
   problems: ReadProblem[];
+  /** The file's `ADD` and `ONBUILD` lines (ADD may fetch from the network); most files have none. */
+  addLines: AddLine[];
 }
 
 export const knownInstructions = new Set([
@@ -116,6 +125,7 @@ export function readDockerfile(text: string, options: ReadOptions = {}): Dockerf
     stages: [],
     uses: [],
     problems: [],
+    addLines: addLinesOf(split.instructions),
   };
   if (split.error) {
     if (split.error.message === 'file with no instructions') noStages(model);
@@ -141,6 +151,17 @@ export function readDockerfile(text: string, options: ReadOptions = {}): Dockerf
   if (model.stages.length > 0) model.stages = model.stages.slice();
   if (model.uses.length > 0) model.uses = model.uses.slice();
   return model;
+}
+
+const noAddLines: AddLine[] = [];
+
+/** The ADD and ONBUILD lines, as strings of their own so the model does not keep the whole file alive. */
+function addLinesOf(instructions: readonly RawInstruction[]): AddLine[] {
+  let lines: AddLine[] | undefined;
+  for (const { keyword, args, line } of instructions) {
+    if (keyword === 'ADD' || keyword === 'ONBUILD') (lines ??= []).push({ keyword, args: ownString(args), line });
+  }
+  return lines ?? noAddLines;
 }
 
 function noStages(model: DockerfileModel): void {

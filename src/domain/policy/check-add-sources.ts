@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import type { DockerfileFrontend } from '../dockerfile/frontend.ts';
-import { parseWords } from '../dockerfile/read-dockerfile.ts';
+import { parseWords, type AddLine, type DockerfileModel } from '../dockerfile/read-dockerfile.ts';
 import { processWord } from '../dockerfile/shell-lexer.ts';
-import { splitInstructions, type RawInstruction } from '../dockerfile/split-instructions.ts';
 
 // `ADD <url>` is fetched by BuildKit itself, in the engine's own network namespace (the engine host's),
 // not in a build container: no firewall of the build network applies to it. moby/buildkit v0.8.3
@@ -180,14 +179,13 @@ export interface AddSourceProblem {
 /**
  * DY005: every source of every ADD (also `ONBUILD ADD`, which runs in the child's build) must be a
  * local file or a URL on an approved host; a URL built from variables, or naming a loopback,
- * link-local or private address, never is. Reads the file with the reader's splitter and BuildKit's
- * word rules for the given frontend; a file the splitter refuses is reported elsewhere.
+ * link-local or private address, never is. Reads the ADD lines the reader split, with BuildKit's word
+ * rules for the model's frontend; a file the splitter refuses is reported elsewhere.
  */
-export function checkAddSources(text: string, frontend: DockerfileFrontend, hosts: readonly AddHostPattern[]): AddSourceProblem[] {
-  const split = splitInstructions(text, frontend);
+export function checkAddSources(model: Pick<DockerfileModel, 'addLines' | 'directives' | 'frontend'>, hosts: readonly AddHostPattern[]): AddSourceProblem[] {
   const problems: AddSourceProblem[] = [];
-  for (const instruction of split.instructions) {
-    for (const source of addSources(instruction, split.escape, frontend)) {
+  for (const instruction of model.addLines) {
+    for (const source of addSources(instruction, model.directives.escape, model.frontend)) {
       const message = refuseAddSource(source, hosts);
       if (message !== undefined) problems.push({ line: instruction.line, message: `ADD ${message}` });
     }
@@ -195,7 +193,7 @@ export function checkAddSources(text: string, frontend: DockerfileFrontend, host
   return problems;
 }
 
-function addSources(instruction: RawInstruction, escape: string, frontend: DockerfileFrontend): AddSource[] {
+function addSources(instruction: AddLine, escape: string, frontend: DockerfileFrontend): AddSource[] {
   let args = instruction.args;
   if (instruction.keyword === 'ONBUILD') {
     // parser/line_parsers.go parseSubCommand: the rest is parsed as an instruction of its own.

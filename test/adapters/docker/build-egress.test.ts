@@ -10,6 +10,7 @@ import { buildImage } from '../../../src/adapters/docker/build-image.ts';
 import { defaultProbeTargets, gatewayHost, probeBuildEgress } from '../../../src/adapters/docker/egress-probe.ts';
 import { hasImage } from '../../../src/adapters/docker/image-store.ts';
 import type { BuildLimits, BuildResult } from '../../../src/adapters/docker/types.ts';
+import { readDockerfile } from '../../../src/domain/dockerfile/read-dockerfile.ts';
 import { checkAddSources, compileAddHosts } from '../../../src/domain/policy/check-add-sources.ts';
 import { CreatedImages, FixtureFolders, dockerTestEnv, request, type DockerTestEnv } from './docker-test-env.ts';
 
@@ -110,7 +111,7 @@ describe('ADD <url> (fetched by the engine on its own host)', () => {
 
   it('is refused by the policy (DY005) at the ADD line, so the pull request never builds it', () => {
     const dockerfile = `FROM ${env.rootImage}\nADD http://127.0.0.1:8080/secret /secret\n`;
-    expect(checkAddSources(dockerfile, 'buildkit-0.8', compileAddHosts(['deb.debian.org']))).toEqual([
+    expect(checkAddSources(readDockerfile(dockerfile, { frontend: 'buildkit-0.8' }), compileAddHosts(['deb.debian.org']))).toEqual([
       { line: 2, message: expect.stringContaining('names a loopback address (`127.0.0.1`)') },
     ]);
   });

@@ -46,6 +46,7 @@ describe('readDockerfile', () => {
         ],
         uses: [],
         problems: [],
+        addLines: [],
       });
     });
 
@@ -176,6 +177,7 @@ describe('readDockerfile', () => {
         stages: [{ index: 0, line: 1, written: 'scratch', base: 'scratch', source: { kind: 'scratch' } }],
         uses: [],
         problems: [],
+        addLines: [],
       });
     });
 
@@ -423,5 +425,16 @@ describe('readDockerfile', () => {
       expect(model.problems.map((problem) => [problem.rule, problem.line, problem.rejected])).toEqual([['DY013', 1, true]]);
       expect(readDockerfile(dockerfile('FROM ${BASE}', 'FORM x')).problems.map((problem) => [problem.rule, problem.line])).toEqual([['DY012', 2]]);
     });
+  });
+});
+
+describe('readDockerfile ADD lines', () => {
+  it('keeps the ADD and ONBUILD lines as the parser split them, for the ADD-source policy', () => {
+    const model = readDockerfile('FROM alpine\nADD \\\n  http://example.com/a /a\nRUN true\nONBUILD ADD b /b\n');
+
+    expect(model.addLines).toEqual([
+      { keyword: 'ADD', args: 'http://example.com/a /a', line: 2 },
+      { keyword: 'ONBUILD', args: 'ADD b /b', line: 5 },
+    ]);
   });
 });

@@ -7,12 +7,13 @@ import {
   compileAddHosts,
   forbiddenHost,
 } from '../../../src/domain/policy/check-add-sources.ts';
+import { readDockerfile } from '../../../src/domain/dockerfile/read-dockerfile.ts';
 import { catalogConfig, childOf, folder, fromUpstream } from '../catalog/catalog-fixtures.ts';
 
 const approved = compileAddHosts(['deb.debian.org', '*.example.com', 'files.example.org:8443']);
 
 function problems(lines: string[], frontend: DockerfileFrontend = 'buildkit-0.8', hosts = approved) {
-  return checkAddSources(`${lines.join('\n')}\n`, frontend, hosts);
+  return checkAddSources(readDockerfile(`${lines.join('\n')}\n`, { frontend }), hosts);
 }
 
 function lines(lines: string[], frontend: DockerfileFrontend = 'buildkit-0.8'): number[] {
