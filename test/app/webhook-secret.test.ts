@@ -40,6 +40,16 @@ describe('the app refuses to run without a webhook secret', () => {
   });
 });
 
+describe('the app refuses write limits it cannot read', () => {
+  it('exits non-zero naming DOCKYARD_GITHUB_WRITE_LIMITS and what to write', async () => {
+    const result = await startApp({ PATH: process.env.PATH ?? '', WEBHOOK_SECRET: 'a-long-random-secret-for-this-test', DOCKYARD_GITHUB_WRITE_LIMITS: '80 a minute' });
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(1);
+    expect(result.all).toContain('DOCKYARD_GITHUB_WRITE_LIMITS: "80 a minute" is not <count>/<s|min|h>');
+    expect(result.all).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('the app starts with a real secret', () => {
   it('listens for webhooks', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dockyard-start-'));
