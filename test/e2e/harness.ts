@@ -42,6 +42,8 @@ export interface E2e {
 export interface E2eOptions {
   /** Start a simulated Jenkins controller `main` and grant it to the repository. */
   jenkins?: boolean;
+  /** More of the app's environment, over the defaults. */
+  env?: Record<string, string>;
 }
 
 const jenkinsToken = `jenkins-token-${randomBytes(8).toString('hex')}`;
@@ -123,6 +125,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
     AWS_ACCESS_KEY_ID: 'AKIAE2ETESTKEY000000',
     AWS_SECRET_ACCESS_KEY: randomBytes(20).toString('hex'),
     JENKINS_API_TOKEN: jenkinsToken,
+    ...options.env,
   });
   return {
     github,

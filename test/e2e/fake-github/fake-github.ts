@@ -116,6 +116,15 @@ export class FakeGitHub {
   #routes: Route[] = [...readRoutes, ...writeRoutes];
   #waiters = new Set<() => void>();
   port = 0;
+  /**
+   * A secondary limit on writes, as a GitHub Enterprise Server administrator may set one (off by default
+   * there, docs.github.com/enterprise-server@3.18/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+   * at most `count` writes in any `windowMs`; more are answered 403 with GitHub's message and `retry-after`.
+   */
+  secondaryLimit: { count: number; windowMs: number } | undefined;
+  /** Writes answered with the secondary limit. */
+  readonly limited: string[] = [];
+  #writesAt: number[] = [];
 
   nextId(): number {
     return ++this.#nextId;
@@ -235,9 +244,34 @@ export class FakeGitHub {
       }
       const repo = route.startsWith('/repos/') ? this.repos.get(`${params[0]}/${params[1]}`) : undefined;
       if (route.startsWith('/repos/') && !repo) return notFound;
+      if (method !== 'GET' && !route.startsWith('/app/') && !codeload) {
+        const limited = this.#overLimit();
+        if (limited) {
+          this.limited.push(`${method} ${url.pathname}`);
+          return limited;
+        }
+      }
       return handler({ github: this, request, url, params, body, repo });
     }
     return this.#unknown(method, url);
+  }
+
+  /** GitHub's answer to a write over the secondary limit (docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit). */
+  #overLimit(): RouteAnswer | undefined {
+    if (!this.secondaryLimit) return undefined;
+    const { count, windowMs } = this.secondaryLimit;
+    const now = Date.now();
+    this.#writesAt = this.#writesAt.filter((at) => at > now - windowMs);
+    if (this.#writesAt.length < count) {
+      this.#writesAt.push(now);
+      return undefined;
+    }
+    const retryAfter = Math.max(1, Math.ceil(((this.#writesAt[0] ?? now) + windowMs - now) / 1000));
+    return {
+      status: 403,
+      headers: { 'retry-after': String(retryAfter) },
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+    };
   }
 
   #unknown(method: string, url: URL): RouteAnswer {
