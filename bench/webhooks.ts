@@ -7,6 +7,7 @@
 //
 // Needs what the end-to-end tests need: dockerd, the registry, Trivy's fixture DB and moto (scripts/ci).
 import { parseArgs } from 'node:util';
+import { readWriteLimits } from '../src/adapters/github/write-pacing.ts';
 import { openPull, pushToDefault } from '../test/e2e/fake-github/pull-requests.ts';
 import type { FakePull } from '../test/e2e/fake-github/fake-github.ts';
 import { dockyardConfig, rootDockerfile, startE2e } from '../test/e2e/harness.ts';
@@ -74,7 +75,11 @@ try {
   });
   const writes = github.requests.filter((request) => request.method !== 'GET' && !request.path.includes('/access_tokens') && request.at >= started - github.started);
   const writeSpan = writes.length > 1 ? ((writes.at(-1)?.at ?? 0) - (writes[0]?.at ?? 0)) / 1000 : 0;
-  console.log(`GitHub writes in the window: ${writes.length} (${writeSpan > 0 ? (writes.length / writeSpan).toFixed(2) : '—'} per second)`);
+  const limits = readWriteLimits(app.env);
+  console.log(
+    `GitHub write limits the app keeps: ${limits.length === 0 ? 'none (GHE_HOST set: rate limits are off by default on GitHub Enterprise Server)' : limits.map((limit) => `${limit.count} per ${limit.windowMs / 1000} s`).join(', ')}`,
+  );
+  console.log(`GitHub writes in the window: ${writes.length} (${writeSpan > 0 ? (writes.length / writeSpan).toFixed(2) : '—'} per second), ${github.limited.length} answered with a secondary limit`);
   clearInterval(sampler);
   const rssAfter = app.residentKiB();
 
