@@ -121,6 +121,8 @@ export class StateStore {
   readonly #db: DatabaseSync;
   /** Catalog file contents by git blob sha, so reading a catalog again fetches only what changed. */
   readonly blobs: BlobStore;
+  /** When finished jobs were last forgotten. */
+  #prunedAt = -Infinity;
 
   /**
    * `blobBudget`: bytes of blob content kept (see `defaultBlobBudget`). `busyTimeoutMs`: how long a write
@@ -147,6 +149,10 @@ export class StateStore {
     // State files from before lanes existed: each of their jobs is a lane of its own.
     const jobColumns = this.#db.prepare('PRAGMA table_info(jobs)').all().map((column) => String(column['name']));
     if (!jobColumns.includes('lane')) this.#db.exec('ALTER TABLE jobs ADD COLUMN lane TEXT');
+    // State files from before finished jobs were forgotten: theirs have no time and are kept until done again.
+    if (!jobColumns.includes('done_at')) this.#db.exec('ALTER TABLE jobs ADD COLUMN done_at INTEGER');
+    // The queue asks for due jobs on every turn: without this, each ask reads every job ever recorded.
+    this.#db.exec('CREATE INDEX IF NOT EXISTS jobs_due ON jobs (done, next_run_at)');
     this.blobs = new BlobStore(this.#db, options.blobBudget);
   }
 
@@ -437,7 +443,7 @@ export class StateStore {
    * done. Its last error stays until it runs. False when there is no such job.
    */
   resetJob(key: string, now: number): boolean {
-    const result = this.#db.prepare('UPDATE jobs SET attempts = 0, next_run_at = ?, done = 0 WHERE key = ?').run(now, key);
+    const result = this.#db.prepare('UPDATE jobs SET attempts = 0, next_run_at = ?, done = 0, done_at = NULL WHERE key = ?').run(now, key);
     return Number(result.changes) > 0;
   }
 
@@ -468,8 +474,17 @@ export class StateStore {
     this.#db.prepare('UPDATE jobs SET next_run_at = ? WHERE key = ? AND done = 0').run(nextRunAt, key);
   }
 
-  completeJob(key: string): void {
-    this.#db.prepare('UPDATE jobs SET done = 1 WHERE key = ?').run(key);
+  /**
+   * Marks a job done, and forgets jobs done more than `keepMs` ago (30 days), at most once an hour: their
+   * key no longer stops the same work being recorded again, which GitHub's redeliveries (3 days) and the
+   * deliveries kept (14 days) never ask for by then. Publish results, published images and rollbacks are
+   * kept in their own tables, whatever the age of their job.
+   */
+  completeJob(key: string, now = Date.now(), keepMs = 30 * 24 * 3600_000): void {
+    this.#db.prepare('UPDATE jobs SET done = 1, done_at = ? WHERE key = ?').run(now, key);
+    if (now - this.#prunedAt < 3600_000) return;
+    this.#prunedAt = now;
+    this.#db.prepare('DELETE FROM jobs WHERE done = 1 AND done_at < ?').run(now - keepMs);
   }
 
   retryJob(key: string, error: string, nextRunAt: number): void {
