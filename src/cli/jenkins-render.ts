@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { createEcrClient } from '../adapters/ecr/create-ecr-client.ts';
 import { getRegistryAuth } from '../adapters/ecr/registry-auth.ts';
@@ -28,6 +30,26 @@ export interface OutputStreams {
   err: Pick<NodeJS.WritableStream, 'write'>;
 }
 
+/** `owner/name` as GitHub allows them. */
+const repoName = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/[A-Za-z0-9._-]+$/;
+
+/** The repository name used when none is known. */
+const localRepo = 'local/catalog';
+
+/**
+ * The catalog repository's `owner/name` from the folder's `origin` remote (`git@host:owner/name.git`,
+ * `https://host/owner/name`), which is how the app names it from GitHub's payloads; undefined without one.
+ */
+export async function originRepo(repoRoot: string): Promise<string | undefined> {
+  const url = await promisify(execFile)('git', ['-C', repoRoot, 'remote', 'get-url', 'origin'], { timeout: 10_000 }).then(
+    ({ stdout }) => stdout.trim(),
+    () => '',
+  );
+  const match = /[:/]([^/:]+)\/([^/]+?)(?:\.git)?\/*$/.exec(url);
+  const name = match ? `${match[1]}/${match[2]}` : undefined;
+  return name !== undefined && repoName.test(name) ? name : undefined;
+}
+
 /** The tag that always holds an image's newest published build. */
 const movingTag = 'latest';
 
@@ -55,6 +77,13 @@ export async function jenkinsRender(
       `${configPath} has no cloud named "${options.cloud}"; its clouds are: ${jenkins.clouds.map((cloud) => cloud.name).join(', ')}.`,
     );
   }
+  if (options.repo !== undefined && !repoName.test(options.repo)) {
+    throw new UserError(`--repo takes the catalog repository as <owner>/<name>, as GitHub spells it (e.g. acme/jenkins-agents), not "${options.repo}".`);
+  }
+  const repo = options.repo ?? (await originRepo(repoRoot));
+  if (repo === undefined && clouds.some((cloud) => cloud.kind === 'kubernetes')) {
+    err.write(`note: pod template ids are derived from the catalog repository's name, and this folder has no origin remote to read it from; the ids below are for "${localRepo}". Pass --repo <owner>/<name> for the ids Dockyard gives.\n`);
+  }
   const catalog = buildCatalog(folders, config);
   const read = readPublished ?? registryReader(config, process.env);
   const names = [...catalog.images.keys()].sort();
@@ -75,7 +104,7 @@ export async function jenkinsRender(
       ...(metadata.jenkins ? { overrides: metadata.jenkins } : {}),
     });
   });
-  out.write(clouds.map((cloud) => `# ${cloud.name}.yaml\n${renderCasc(cloud, images, jenkins.defaults, options.repo ?? 'local/catalog')}`).join('---\n'));
+  out.write(clouds.map((cloud) => `# ${cloud.name}.yaml\n${renderCasc(cloud, images, jenkins.defaults, repo ?? localRepo)}`).join('---\n'));
 }
 
 const unsetIfEmpty = z

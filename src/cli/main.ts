@@ -90,7 +90,8 @@ export async function main(argv: readonly string[], out: OutputStream = process.
     .command('render')
     .description('print the JCasC document of each Jenkins cloud for the catalog and what its images\' latest tags hold in the registry')
     .option('--cloud <name>', 'print only this cloud\'s document')
-    .action(async (options: { cloud?: string }) => {
+    .option('--repo <owner/name>', 'the catalog repository on GitHub, which pod template ids are derived from (default: the origin remote\'s)')
+    .action(async (options: { cloud?: string; repo?: string }) => {
       await jenkinsRender(program.opts<{ dir: string }>().dir, options, { out, err });
     });
 

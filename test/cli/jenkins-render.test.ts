@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushImage } from '../../src/adapters/registry/push-image.ts';
 import { jenkinsRender } from '../../src/cli/jenkins-render.ts';
 import { main } from '../../src/cli/main.ts';
+import { podTemplateId } from '../../src/domain/jenkins/pod-template-id.ts';
 import { buildImage, ciRegistry, removeImages } from '../adapters/registry/ci-registry.ts';
 import { captureOutput } from './capture-output.ts';
 
@@ -250,5 +252,58 @@ jenkins:
     } finally {
       await removeImages(ci.docker, [local]);
     }
+  });
+});
+
+describe('dockyard jenkins render: pod template ids as the app gives them', () => {
+  const kubernetesSection = `jenkins:
+  controller: main
+  clouds:
+    - { kind: kubernetes, name: k8s-agents, namespace: agents }
+`;
+  const published = async (name: string) => (name === 'base' ? `sha256:${'d4'.repeat(32)}` : undefined);
+  const baseId = (repo: string) => podTemplateId(repo, 'k8s-agents', 'base');
+
+  it('derives the ids from --repo, as the app derives them from the repository it publishes', async () => {
+    const dir = await copyOfCatalog(kubernetesSection);
+    const streams = captureOutput();
+
+    await jenkinsRender(dir, { repo: 'acme/jenkins-agents' }, streams, published);
+
+    expect(streams.stdout()).toContain(`id: "${baseId('acme/jenkins-agents')}"`);
+    expect(streams.stderr()).not.toContain('note:');
+  });
+
+  it.each(['git@github.com:acme/jenkins-agents.git', 'https://github.example.com/acme/jenkins-agents', 'https://github.com/acme/jenkins-agents.git/'])(
+    'without --repo, reads the name from the origin remote %s',
+    async (remote) => {
+      const dir = await copyOfCatalog(kubernetesSection);
+      await execa('git', ['init', '-q', dir]);
+      await execa('git', ['-C', dir, 'remote', 'add', 'origin', remote]);
+      const streams = captureOutput();
+
+      await jenkinsRender(dir, {}, streams, published);
+
+      expect(streams.stdout()).toContain(`id: "${baseId('acme/jenkins-agents')}"`);
+    },
+  );
+
+  it('without --repo or an origin remote, says whose ids these are and how to get the app\'s', async () => {
+    const dir = await copyOfCatalog(kubernetesSection);
+    const streams = captureOutput();
+
+    await jenkinsRender(dir, {}, streams, published);
+
+    expect(streams.stdout()).toContain(`id: "${baseId('local/catalog')}"`);
+    expect(streams.stderr()).toContain('the ids below are for "local/catalog". Pass --repo <owner>/<name> for the ids Dockyard gives.');
+  });
+
+  it('exits 2 on a --repo that is no <owner>/<name>, before asking the registry anything', async () => {
+    const result = await run('-C', await copyOfCatalog(kubernetesSection), 'jenkins', 'render', '--repo', 'https://github.com/acme/agents');
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'dockyard: --repo takes the catalog repository as <owner>/<name>, as GitHub spells it (e.g. acme/jenkins-agents), not "https://github.com/acme/agents".\n',
+    });
   });
 });
