@@ -12,14 +12,16 @@ import { serveCasc } from './server/serve-casc.ts';
 
 /**
  * The Dockyard GitHub App: routes events to their handlers, nothing else. Services (state, Docker,
- * ECR, Trivy) come from the environment, or from the caller in tests.
+ * ECR, Trivy) come from the environment, or from the caller in tests; `writes` is the pacer of the
+ * Octokit the app runs with, reported in /metrics.
  */
-export function createDockyard(services?: Services) {
+export function createDockyard(services?: Services, { writes }: { writes?: { waiting(): number } } = {}) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
     if (!services) refuseInsecureStart(app);
     const wired = services ?? servicesOrExit(app);
     const { queue, store } = wired;
     const metrics = wired.metrics ?? new DockyardMetrics(store);
+    if (writes) metrics.watchWrites(writes);
     const timed = metrics.webhook.bind(metrics);
     options?.addHandler(serveCasc(store));
     options?.addHandler(serveHealth(wired.readiness ?? { state: () => store.assertReadable() }));

@@ -1,7 +1,7 @@
 import { run } from 'probot';
 import { dockyardOctokit } from './adapters/github/rate-limits.ts';
 import { readWriteLimits, WritePacer } from './adapters/github/write-pacing.ts';
-import app from './index.ts';
+import { createDockyard } from './index.ts';
 import { redactingLog } from './server/log-redaction.ts';
 
 // `probot run <app>` would give the app Probot's own Octokit, which drops requests GitHub rate-limits and
@@ -15,4 +15,4 @@ try {
   log.fatal((error as Error).message);
   process.exit(1);
 }
-await run(app, { Octokit: dockyardOctokit(pacer), log });
+await run(createDockyard(undefined, { writes: pacer }), { Octokit: dockyardOctokit(pacer), log });

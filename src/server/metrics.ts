@@ -98,6 +98,18 @@ export class DockyardMetrics {
     });
   }
 
+  /** Reports how many GitHub writes wait for room in their installation's limits (src/adapters/github/write-pacing.ts). */
+  watchWrites(writes: { waiting(): number }): void {
+    new Gauge({
+      name: 'dockyard_github_writes_waiting',
+      help: "GitHub writes waiting for room in their installation's write limits (DOCKYARD_GITHUB_WRITE_LIMITS) or for a secondary rate limit to pass.",
+      registers: [this.registry],
+      collect() {
+        this.set(writes.waiting());
+      },
+    });
+  }
+
   /** Records each finished job attempt; give it to the job queue. */
   readonly jobObserver: JobObserver = {
     attemptFinished: (job, outcome, seconds) => this.#jobDuration.observe({ kind: job.kind, outcome }, seconds),

@@ -12,6 +12,7 @@ import { readTrivyDatabase } from '../../src/adapters/trivy/trivy-database.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { serveHealth, type ReadinessProbes } from '../../src/server/health.ts';
 import { DockyardMetrics } from '../../src/server/metrics.ts';
+import { WritePacer } from '../../src/adapters/github/write-pacing.ts';
 import { api } from '../mocks/github-api.ts';
 import { testOctokit } from '../mocks/test-probot.ts';
 
@@ -127,6 +128,12 @@ describe('/metrics', () => {
   it('reports queue depth by kind and state, job attempts by outcome, webhook and push times, and GitHub\'s rate limit', async () => {
     const store = new StateStore(':memory:');
     const metrics = new DockyardMetrics(store);
+    // Two writes of an installation held by a secondary limit GitHub answered.
+    const pacer = new WritePacer([]);
+    metrics.watchWrites(pacer);
+    pacer.pause('installation 77', 60_000);
+    const held = [pacer.schedule('installation 77', true, async () => undefined), pacer.schedule('installation 77', false, async () => undefined)];
+    void held;
     const queue = new JobQueue(
       store,
       {
@@ -172,6 +179,7 @@ describe('/metrics', () => {
     expect(lines).toContain('dockyard_webhook_duration_seconds_count{event="push",outcome="error"} 1');
     expect(lines).toContain('dockyard_github_rate_limit_remaining{installation="77",resource="core"} 0');
     expect(lines).toContain('dockyard_github_rate_limit{installation="77",resource="core"} 5000');
+    expect(lines).toContain('dockyard_github_writes_waiting 2');
     expect(lines.some((line) => line.startsWith('process_cpu_user_seconds_total'))).toBe(true);
     store.close();
   });
