@@ -37,7 +37,7 @@ export async function checkProposedSettings(
   for (const change of changed) {
     if (change.status === 'removed') {
       if (change.path === configPath) {
-        findings.push(finding(configPath, 1, 'warning', 'dockyard-config', 'This pull request removes the config: after merge Dockyard checks and publishes nothing in this repository.'));
+        findings.push(finding(configPath, 1, 'warning', 'DY021', 'This pull request removes the config: after merge Dockyard checks and publishes nothing in this repository.'));
       }
       continue;
     }
@@ -59,7 +59,7 @@ function configFindings(text: string, operator: OperatorSettings | undefined, fu
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return error.issues.map((issue) =>
-      finding(configPath, issue.line, 'error', 'dockyard-config', `After merge this config would be refused${issue.field ? ` at \`${issue.field}\`` : ''}: ${issue.message}`),
+      finding(configPath, issue.line, 'error', 'DY021', `After merge this config would be refused${issue.field ? ` at \`${issue.field}\`` : ''}: ${issue.message}`),
     );
   }
 }
@@ -91,9 +91,9 @@ function trivyIgnoreFindings(text: string, today: Date): Finding[] {
     const date = expiry.slice('exp:'.length);
     const parsed = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
     if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
-      findings.push(finding('.trivyignore', index + 1, 'error', 'trivyignore', `Trivy cannot read the date \`${date}\` (it takes \`exp:YYYY-MM-DD\`), so after merge it would skip this waiver entirely.`));
+      findings.push(finding('.trivyignore', index + 1, 'error', 'DY022', `Trivy cannot read the date \`${date}\` (it takes \`exp:YYYY-MM-DD\`), so after merge it would skip this waiver entirely.`));
     } else if (parsed.getTime() < today.getTime()) {
-      findings.push(finding('.trivyignore', index + 1, 'notice', 'trivyignore', `This waiver ended on ${date}: it no longer waives anything.`));
+      findings.push(finding('.trivyignore', index + 1, 'notice', 'DY022', `This waiver ended on ${date}: it no longer waives anything.`));
     }
   });
   return findings;

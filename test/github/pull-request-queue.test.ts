@@ -262,7 +262,7 @@ describe('degrading instead of dropping', () => {
     expect(updates[1]?.conclusion).toBe('failure');
     expect(updates[1]?.output?.title).toBe('Dockyard: 1 finding must be fixed');
     expect(updates[1]?.output?.annotations).toEqual([
-      expect.objectContaining({ path: '.github/dockyard.yml', start_line: 9, annotation_level: 'failure', title: 'dockyard-config (config error, fails the check)' }),
+      expect.objectContaining({ path: '.github/dockyard.yml', start_line: 9, annotation_level: 'failure', title: 'DY021 (config error, fails the check)' }),
     ]);
     const body = comments[0]?.body ?? '';
     expect(body).toContain('### Settings as they would be after merge\n\nThis pull request changes `.github/dockyard.yml`. It is judged by the settings on the default branch; these problems would take effect when it is merged:\n\n- ❌ ');

@@ -41,6 +41,8 @@ export const dockyardRules: Readonly<Record<string, string>> = {
   DY018: 'Symlinked Dockerfile or folder',
   DY019: 'Invalid image.yml',
   DY020: 'BuildKit refuses the line',
+  DY021: 'Config would be refused after merge',
+  DY022: '.trivyignore waiver Trivy would not apply',
   DY030: 'Jenkins template sizes not valid on Fargate',
 };
 
