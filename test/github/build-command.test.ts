@@ -241,4 +241,52 @@ describe('an approved fork head is checked from the queue', () => {
     await queue.idle();
   });
 
+  it('an approval that arrives while the head is being checked starts that check over, and it builds on the same check run', async () => {
+    mockInstallationToken(github);
+    const event = payload('pull_request', 'synchronize') as Example & { repository: { id: number }; pull_request: Example & { updated_at: string; head: { sha: string; repo: { id: number } } } };
+    event.pull_request.head.sha = seen;
+    event.pull_request.head.repo.id = event.repository.id + 1;
+    github.post(`${repoPath}/check-runs`, { name: 'Dockyard', head_sha: seen, status: 'queued' }).reply(201, { id: 41, html_url: 'https://github.com/Codertocat/Hello-World/runs/41' });
+    const updates = bodies<{ status?: string; conclusion?: string }>('PATCH', '/check-runs/41');
+    github.patch(`${repoPath}/check-runs/41`).times(3).reply(200, {});
+    // 1. The fork's head is being checked: its first read is slow, and the approval comes meanwhile.
+    let reading = () => {};
+    const slowRead = new Promise<void>((resolve) => (reading = resolve));
+    github
+      .get(`${repoPath}/contents/.github%2Fdockyard.yml`)
+      .query({ ref: 'master' })
+      .delay(1500)
+      .reply(() => {
+        reading();
+        return [200, { type: 'file', encoding: 'base64', path: '.github/dockyard.yml', sha: 'sha-config', content: Buffer.from(config).toString('base64') }];
+      });
+    await probot.receive({ id: 'p1', name: 'pull_request', payload: event } as never);
+    await slowRead;
+
+    const approval = pullRequestComment('/dockyard build', new Date(Date.parse(event.pull_request.updated_at) + 60_000).toISOString());
+    const login = approval.comment.user.login;
+    github.get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: 'write', role_name: 'write' });
+    github.get(`${repoPath}/pulls/2`).reply(200, { number: 2, head: { sha: seen, repo: { id: event.repository.id + 1 } } });
+    // The first attempt's next read, after which it sees it was stopped; then what the check started over
+    // reads and writes.
+    mockPullFiles(github, 2, [{ filename: 'images/base/Dockerfile', status: 'modified' }]);
+    mockCheckReads();
+    mockFile(github, '.trivyignore', 'master', null);
+    await repo.mockTarball(github);
+    mockComments(github, 2, []);
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+    await probot.receive({ id: 'c2', name: 'issue_comment', payload: approval } as never);
+    expect(store.approvalFor('Codertocat/Hello-World', 2, seen)).toBe(login);
+
+    // 2. The check starts over with the approval and builds, on the check run it already has.
+    await queue.idle();
+
+    expect(built).toEqual(['base']);
+    expect(updates.map((update) => [update.status, update.conclusion])).toEqual([
+      ['in_progress', undefined],
+      ['in_progress', undefined],
+      ['completed', 'success'],
+    ]);
+    expect(store.jobs().filter((job) => job.kind === 'pr-check').map((job) => [job.key, job.state])).toEqual([[`pr-check:Codertocat/Hello-World#2@${seen}`, 'done']]);
+  });
 });
