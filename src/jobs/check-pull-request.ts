@@ -196,7 +196,13 @@ export async function checkPullRequest(
     const unscanned = state.kind === 'built' ? state.images.filter((view) => view.scan?.status === 'unavailable') : [];
     const buildFailures = state.kind === 'built' ? state.images.filter(buildFails).length : 0;
     const context = { sha: job.headSha, checkRunUrl: checkRun.url, repoUrl: job.htmlUrl, builds: state };
-    const outside = outsideFailure ? { system: outsideFailure instanceof OutsideError ? outsideFailure.system : 'registry', message: outsideFailure.message, retrying: Boolean(options.retrying) && isRetryable(outsideFailure) } : undefined;
+    // Built but not scanned: trying again later may scan them, and the report says so.
+    const unscannedReason = unscanned[0]?.scan?.status === 'unavailable' ? unscanned[0].scan.reason : undefined;
+    const scansOnly = !outsideFailure && unscannedReason !== undefined;
+    if (scansOnly) outsideFailure = new OutsideError('trivy', unscannedReason);
+    const outside = outsideFailure
+      ? { system: outsideFailure instanceof OutsideError ? outsideFailure.system : 'registry', message: outsideFailure.message, retrying: Boolean(options.retrying) && isRetryable(outsideFailure), scansOnly }
+      : undefined;
     const rendered = addCheckExtras(
       outcome,
       { output: renderCheckOutput(outcome, context), comment: renderComment(outcome, context) },
@@ -206,8 +212,6 @@ export async function checkPullRequest(
     await complete(rendered.output);
     await comment(rendered.comment);
     log.info({ pr: job.number, conclusion: rendered.output.conclusion, findings: outcome.findings.length, buildFailures, unscanned: unscanned.length }, 'pull request checked');
-    // The report already says an image was not scanned; trying again later may scan it.
-    if (!outsideFailure && unscanned[0]?.scan?.status === 'unavailable') outsideFailure = new OutsideError('trivy', unscanned[0].scan.reason);
     return outsideFailure && isRetryable(outsideFailure) ? { outsideFailure } : {};
   } catch (error) {
     if (signal?.aborted || options.throwUnfinished) throw error;

@@ -1,18 +1,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import nock from 'nock';
 import pino from 'pino';
 import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/adapters/state/state-store.ts';
+import Dockerode from 'dockerode';
+import { detectFrontend } from '../../src/adapters/docker/detect-frontend.ts';
+import { pullImage } from '../../src/adapters/docker/image-store.ts';
+import { scanImage } from '../../src/adapters/trivy/run-trivy.ts';
 import { OutsideError } from '../../src/errors.ts';
 import { createDockyard } from '../../src/index.ts';
 import type { PullRequestBuildDeps } from '../../src/jobs/check-pull-request.ts';
 import { JobQueue, type JobQueueOptions } from '../../src/jobs/job-queue.ts';
 import { hadolintBinary } from '../adapters/hadolint/hadolint-binary.ts';
+import { FakeRepository } from '../integration/harness.ts';
+import { succeedingBuildPorts } from '../jobs/job-fixtures.ts';
 import { mockCatalogTree, mockComments, mockFile, mockInstallationToken, mockPullFiles, repoPath } from '../mocks/github-api.ts';
 import { useGitHubNock } from '../mocks/github-nock.ts';
-import { badPython, base, dockyardYml, python } from '../mocks/repository-fixtures.ts';
+import { badPython, base, dockyardYml, ecrHost, python } from '../mocks/repository-fixtures.ts';
 import { testProbot } from '../mocks/test-probot.ts';
 import { payload } from '../mocks/webhook-payload.ts';
 
@@ -71,8 +78,8 @@ function mockQueuedCheckRun(sha: string, id: number): void {
 }
 
 /** Everything a policy-and-lint check of `sha` reads, with `python` as its changed Dockerfile. */
-function mockCheckReads(sha: string, pythonDockerfile = python, changed = ['images/python/Dockerfile']): void {
-  mockFile(github, '.github/dockyard.yml', 'master', config);
+function mockCheckReads(sha: string, pythonDockerfile = python, changed = ['images/python/Dockerfile'], configText = config): void {
+  mockFile(github, '.github/dockyard.yml', 'master', configText);
   mockPullFiles(github, 2, changed.map((filename) => ({ filename, status: 'modified' })));
   mockFile(github, '.hadolint.yaml', 'master', 'ignored: [DL3066]\n');
   mockCatalogTree(github, sha, { 'base/Dockerfile': base, 'python/Dockerfile': pythonDockerfile });
@@ -267,6 +274,111 @@ describe('degrading instead of dropping', () => {
     const body = comments[0]?.body ?? '';
     expect(body).toContain('### Settings as they would be after merge\n\nThis pull request changes `.github/dockyard.yml`. It is judged by the settings on the default branch; these problems would take effect when it is merged:\n\n- ❌ ');
     expect(body).toContain('After merge this config would be refused at');
+  });
+});
+
+describe('degrading instead of dropping, against real parts that do not answer', () => {
+  const reachable = async () => ({ registry: ecrHost, endpoint: `https://${ecrHost}`, username: 'AWS', password: 'ecr-password' });
+  interface Failure {
+    /** What does not answer. */
+    part: string;
+    title: string;
+    warning: string;
+    /** What the report and the job's error quote of the failure. */
+    message: string;
+    /** Whether the builds start (reading the commit's archive and `.trivyignore`) before it fails. */
+    builds: boolean;
+    /** The registry the catalog publishes to, when not ECR's. */
+    registry?: string;
+    deps: (dir: string, store: StateStore) => PullRequestBuildDeps;
+  }
+  const notReached = (name: string) => ({
+    title: `Dockyard: policy and lint passed; not built or scanned: ${name} could not be reached`,
+    warning: `> **Not built or scanned: ${name} could not be reached.** This is not a finding about your change; the policy and lint results below are complete. Dockyard tries again on its own`,
+  });
+  const failures: Failure[] = [
+    {
+      part: 'the Docker engine',
+      ...notReached('the Docker engine'),
+      message: 'Dockyard could not ask the Docker engine which version it is',
+      builds: false,
+      deps: (dir, store) => ({
+        store,
+        mirrors: [],
+        // A Docker client whose socket nobody listens on: the engine is down.
+        ports: succeedingBuildPorts({ engineFrontend: () => detectFrontend(new Dockerode({ socketPath: path.join(dir, 'docker.sock') })) }),
+        registryAuth: reachable,
+      }),
+    },
+    {
+      part: 'the registry',
+      ...notReached('the registry'),
+      message: 'pulling 127.0.0.1:9/',
+      builds: true,
+      registry: '127.0.0.1:9',
+      deps: (_dir, store) => ({
+        store,
+        // The real engine pulls from a registry (and an upstream mirror) that does not answer.
+        mirrors: [{ from: 'docker.io', to: '127.0.0.1:9/mirror' }],
+        ports: succeedingBuildPorts({ pullImage: (reference, credentials) => pullImage(new Dockerode(), reference, credentials) }),
+        registryAuth: async () => ({ registry: '127.0.0.1:9', endpoint: 'http://127.0.0.1:9', username: 'dockyard', password: 'registry-password' }),
+      }),
+    },
+    {
+      part: "Trivy's vulnerability database",
+      title: 'Dockyard: policy and lint passed; 2 images not scanned',
+      warning: "> **Not scanned: Trivy could not run its scans.** This is not a finding about your change; the policy, lint and build results below are complete. Dockyard tries again on its own and updates this report; to try at once, re-run the check from the Checks tab. If it keeps failing, ask the platform team to check that Trivy's database can be downloaded or is mirrored (`DOCKYARD_TRIVY_DB_REPOSITORY`).",
+      message: 'failed to download vulnerability DB',
+      builds: true,
+      deps: (dir, store) => ({
+        store,
+        mirrors: [],
+        // The real Trivy, with no database yet and its database repository not answering.
+        ports: succeedingBuildPorts({
+          scanImage: (request) => scanImage(request, { cacheDir: path.join(dir, 'trivy'), offline: false, timeoutMs: 120_000, dbRepository: '127.0.0.1:9/aquasecurity/trivy-db' }),
+        }),
+        registryAuth: reachable,
+      }),
+    },
+  ];
+
+  // The Docker engine is real here (its socket, host `localhost`, or none); GitHub stays nock's.
+  beforeEach(() => nock.enableNetConnect('localhost'));
+  afterEach(() => {
+    const engine = unmatched.filter((request) => request.includes('http://localhost/'));
+    unmatched.splice(0, unmatched.length, ...unmatched.filter((request) => !engine.includes(request)));
+    nock.disableNetConnect();
+  });
+
+  it.each(failures)('when $part does not answer, reports policy and lint, says what failed and what to do, and retries', { timeout: 180_000 }, async (failure) => {
+    const { probot, queue, store } = await startApp({}, (opened) => failure.deps(dir, opened));
+    mockInstallationToken(github);
+    mockQueuedCheckRun(shaA, 42);
+    const updates = bodies<{ status?: string; conclusion?: string; output?: { title: string; summary: string } }>('PATCH', '/check-runs/42');
+    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+    // The root image changes: it builds FROM the approved upstream, pulled first, and python FROM it.
+    const configText = failure.registry ? dockyardYml(failure.registry) : config;
+    mockCheckReads(shaA, python, ['images/base/Dockerfile'], configText);
+    if (failure.builds) {
+      mockFile(github, '.trivyignore', 'master', null);
+      await new FakeRepository(shaA, { '.github/dockyard.yml': configText, 'images/base/Dockerfile': base, 'images/python/Dockerfile': python }).mockTarball(github);
+    }
+    mockComments(github, 2, []);
+    const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
+    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+
+    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+    await queue.idle();
+
+    const completed = updates[1];
+    expect(completed).toMatchObject({ conclusion: 'neutral', output: { title: failure.title } });
+    expect(completed?.output?.summary).toContain(failure.warning);
+    expect(completed?.output?.summary).toContain(failure.message);
+    expect(comments[0]?.body).toContain(failure.warning);
+    expect(comments[0]?.body).toContain('| base (changed) |');
+    const [job] = store.jobs();
+    expect([job?.state, job?.attempts]).toEqual(['retrying', 1]);
+    expect(job?.lastError).toContain(failure.message);
   });
 });
 

@@ -34,15 +34,27 @@ export async function untagImage(docker: Dockerode, reference: string): Promise<
 
 /**
  * Pulls an image with the credentials of its registry host; returns the local image ID, or null when
- * the registry has no such image. Any other failure is an OutsideError (retryable).
+ * the registry has no such image. Any other failure is an OutsideError (retryable), of the `registry`
+ * when the engine answered and the pull failed (the engine reports the registry's error), of `docker`
+ * when the engine could not be asked.
  */
 export async function pullImage(docker: Dockerode, reference: string, credentials: readonly RegistryCredential[]): Promise<string | null> {
   const host = parseImageReference(reference)?.registry ?? '';
   const credential = credentialForHost(host, credentials);
   const options = credential ? { authconfig: { username: credential.username, password: credential.password, serveraddress: credential.registry } } : {};
   let failure: string | undefined;
+  // Whether the engine took the pull: then a failure is the registry's, which the engine passes on.
+  let engineAnswered = false;
   try {
-    const stream = await docker.pull(reference, { ...options });
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await docker.pull(reference, { ...options });
+    } catch (error) {
+      // docker-modem gives an engine's HTTP answer (a 500 with the registry's error) a statusCode; a socket nobody listens on, none.
+      engineAnswered = typeof (error as { statusCode?: unknown }).statusCode === 'number';
+      throw error;
+    }
+    engineAnswered = true;
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
@@ -57,7 +69,7 @@ export async function pullImage(docker: Dockerode, reference: string, credential
   }
   if (failure !== undefined) {
     if (/not found|manifest unknown|name unknown|does not exist/i.test(failure)) return null;
-    throw new OutsideError('docker', `pulling ${reference} failed: ${redact(failure)}`);
+    throw new OutsideError(engineAnswered ? 'registry' : 'docker', `pulling ${reference} failed: ${redact(failure)}`);
   }
   const inspected = await docker.getImage(reference).inspect();
   return inspected.Id;

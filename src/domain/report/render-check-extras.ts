@@ -13,6 +13,8 @@ export interface OutsideFailureView {
   message: string;
   /** True when Dockyard tries again on its own. */
   retrying: boolean;
+  /** True when the images were built and only their scans could not run: the report already counts them. */
+  scansOnly?: boolean;
 }
 
 /** What a pull request check reports beyond the catalog. */
@@ -54,7 +56,7 @@ export function addCheckExtras(outcome: CheckOutcome, rendered: RenderedCheck, e
   let heading: string | undefined;
   if (extras.outside) {
     const system = systems[extras.outside.system] ?? { name: extras.outside.system, check: `that ${extras.outside.system} answers` };
-    if (conclusion === 'success' || conclusion === 'neutral') {
+    if (!extras.outside.scansOnly && (conclusion === 'success' || conclusion === 'neutral')) {
       conclusion = 'neutral';
       const judged = outcome.lint.status === 'unavailable' ? 'policy passed, lint did not run' : 'policy and lint passed';
       const headline = `${judged}; not built or scanned: ${system.name} could not be reached`;
@@ -67,7 +69,9 @@ export function addCheckExtras(outcome: CheckOutcome, rendered: RenderedCheck, e
     sections.push(
       [
         '> [!WARNING]',
-        `> **Not built or scanned: ${system.name} could not be reached.** This is not a finding about your change; the policy and lint results below are complete. ${retry} If it keeps failing, ask the platform team to check ${system.check}.`,
+        extras.outside.scansOnly
+          ? `> **Not scanned: Trivy could not run its scans.** This is not a finding about your change; the policy, lint and build results below are complete. ${retry} If it keeps failing, ask the platform team to check ${system.check}.`
+          : `> **Not built or scanned: ${system.name} could not be reached.** This is not a finding about your change; the policy and lint results below are complete. ${retry} If it keeps failing, ask the platform team to check ${system.check}.`,
         '>',
         ...outsideMessage(extras.outside.message).split('\n').map((line) => `> ${line}`),
       ].join('\n'),
