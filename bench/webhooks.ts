@@ -3,7 +3,10 @@
 // the time until the check run appears at the fake GitHub, the app's resident memory, and each figure's
 // ratio to its target (answer p99 < 100 ms, check run visible p95 < 1 s). Exit code 1 when a target fails.
 //
-//   node bench/webhooks.ts [--deliveries 200] [--seconds 8]
+//   node bench/webhooks.ts [--deliveries 200] [--seconds 8] [--write-limit 80/min]
+//
+// --write-limit gives the fake GitHub a secondary limit on writes, as GitHub.com has, and tells the app
+// (DOCKYARD_GITHUB_WRITE_LIMITS): the check-run target then reads how a burst fares within that budget.
 //
 // Needs what the end-to-end tests need: dockerd, the registry, Trivy's fixture DB and moto (scripts/ci).
 import { parseArgs } from 'node:util';
@@ -14,7 +17,8 @@ import { dockyardConfig, rootDockerfile, startE2e } from '../test/e2e/harness.ts
 import { pullRequestEvent } from '../test/e2e/payloads.ts';
 import type { DeliveryAnswer } from '../test/e2e/deliver.ts';
 
-const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '200' }, seconds: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '200' }, seconds: { type: 'string', default: '8' }, 'write-limit': { type: 'string' } } });
+const writeLimit = values['write-limit'] === undefined ? undefined : readWriteLimits({ DOCKYARD_GITHUB_WRITE_LIMITS: values['write-limit'] })[0];
 const count = Number(values.deliveries);
 const spreadMs = Number(values.seconds) * 1000;
 const targets = { answerP99Ms: 100, visibleP95Ms: 1000 };
@@ -33,7 +37,8 @@ function summary(label: string, samples: number[]): { p50: number; p95: number; 
   return figures;
 }
 
-const e2e = await startE2e();
+const e2e = await startE2e(values['write-limit'] === undefined ? {} : { env: { DOCKYARD_GITHUB_WRITE_LIMITS: values['write-limit'] } });
+e2e.github.secondaryLimit = writeLimit;
 let failed = false;
 try {
   const { github, repo, app } = e2e;
