@@ -1,5 +1,6 @@
 import { BuildkitRefusal, isValidSignal, parseMount, type Command } from './buildkit-instructions.ts';
 import { sourcesOf } from './dispatch-states.ts';
+import { parseGoBool } from './go-value-parsers.ts';
 import type { DispatchState, Reading, StageCommand } from './reading.ts';
 
 /** The checks dispatch makes on each reachable stage's commands, in stage order. */
@@ -30,14 +31,14 @@ export function dispatchStages(reading: Reading, reachable: Set<DispatchState>):
       }
       commands = [...triggers, ...commands];
     }
-    for (const entry of commands) dispatch(reading, state, entry, context);
+    for (const entry of commands) dispatch(reading, entry, context);
     state.env = env;
     state.workdir = context.workdir;
     state.dispatched = true;
   }
 }
 
-function dispatch(reading: Reading, state: DispatchState, entry: StageCommand, context: { env: Map<string, string>; workdir: string }): void {
+function dispatch(reading: Reading, entry: StageCommand, context: { env: Map<string, string>; workdir: string }): void {
   const { command, line } = entry;
   const { env } = context;
   const expand = (word: string) => reading.expand(word, env, line, 'this instruction');
@@ -82,14 +83,14 @@ function dispatch(reading: Reading, state: DispatchState, entry: StageCommand, c
       return;
     }
     case 'copy':
-      return dispatchCopy(reading, state, entry, command, expand);
+      return dispatchCopy(reading, entry, command, expand);
     case 'run':
-      return dispatchRun(reading, state, entry, command, context);
+      return dispatchRun(reading, entry, command, context);
     default:
   }
 }
 
-function dispatchCopy(reading: Reading, state: DispatchState, entry: StageCommand, command: Extract<Command, { kind: 'copy' }>, expand: (word: string) => string): void {
+function dispatchCopy(reading: Reading, entry: StageCommand, command: Extract<Command, { kind: 'copy' }>, expand: (word: string) => string): void {
   const { line } = entry;
   const chown = command.chown === undefined ? '' : expand(command.chown);
   const chmod = command.chmod === undefined ? '' : expand(command.chmod);
@@ -118,13 +119,12 @@ function dispatchCopy(reading: Reading, state: DispatchState, entry: StageComman
       if (isHttpSource(path)) reading.reject('DY020', line, "source can't be a URL for COPY", 'Use ADD for URLs.');
     }
   }
-  void state;
 }
 
 /** v0.8.3 useFileOp: the BUILDKIT_DISABLE_FILEOP build arg turns file operations off. */
 function fileOpDisabled(reading: Reading): boolean {
   const value = reading.buildArgs['BUILDKIT_DISABLE_FILEOP'];
-  return value !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
+  return value !== undefined && parseGoBool(value) === true;
 }
 
 /** convert_copy.go (v0.34.2): octal up to 07777 or a symbolic mode; v0.8.3: octal only. */
@@ -137,7 +137,7 @@ function checkChmod(reading: Reading, chmod: string, line: number): void {
   if (!reading.modern || /^[+-]?[0-9]/.test(chmod) || !/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(chmod)) fail();
 }
 
-function dispatchRun(reading: Reading, state: DispatchState, entry: StageCommand, command: Extract<Command, { kind: 'run' }>, context: { env: Map<string, string>; workdir: string }): void {
+function dispatchRun(reading: Reading, entry: StageCommand, command: Extract<Command, { kind: 'run' }>, context: { env: Map<string, string>; workdir: string }): void {
   const { line } = entry;
   // `RUN []` runs nothing: llb.ExecOp refuses to marshal it (both versions).
   if (command.empty) reading.reject('DY020', line, 'arguments are required', 'Give RUN a command.');
@@ -169,7 +169,6 @@ function dispatchRun(reading: Reading, state: DispatchState, entry: StageCommand
     if (!normalizePath(mount.target).startsWith('/')) target = normalizePath(`/${context.workdir}/${mount.target}`);
     if (target === '/') reading.reject('DY020', line, `invalid mount target "${target}"`, 'Give the mount a `target` other than `/`.');
   });
-  void state;
 }
 
 /** path.Clean, for absolute and relative slash paths. */

@@ -11,6 +11,7 @@ import { buildDependencies, buildStates } from './dispatch-states.ts';
 import { allReachableStages, checkCycles, checkEndlessReachability, checkReferences, initOnBuildTriggers } from './stage-graph.ts';
 import { dispatchStages } from './dispatch-commands.ts';
 import { checkSourceDateEpoch, globalArgs } from './global-args.ts';
+import { parseGoBool } from './go-value-parsers.ts';
 
 export { parseWords };
 export type { AddLine, Directives, DockerfileModel, ImageSource, ImageUse, ReadProblem, Stage } from './dockerfile-model.ts';
@@ -140,7 +141,7 @@ function lintOptionsError(value: string): string | undefined {
     if (key === 'skip' || key === 'experimental') continue;
     if (key !== 'error') return `invalid check option ${JSON.stringify(key)}`;
     const flag = trimSpace(part.slice(equals + 1));
-    if (!['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(flag)) {
+    if (parseGoBool(flag) === undefined) {
       return `failed to parse check option ${JSON.stringify(part)}`;
     }
   }
