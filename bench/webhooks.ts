@@ -10,7 +10,8 @@
 //
 // Needs what the end-to-end tests need: dockerd, the registry, Trivy's fixture DB and moto (scripts/ci).
 import { parseArgs } from 'node:util';
-import { readWriteLimits } from '../src/adapters/github/write-pacing.ts';
+import { writeLimitsFor } from '../src/adapters/github/write-pacing.ts';
+import { readAppEnv } from '../src/config/app-env.ts';
 import { openPull, pushToDefault } from '../test/e2e/fake-github/pull-requests.ts';
 import type { FakePull } from '../test/e2e/fake-github/fake-github.ts';
 import { dockyardConfig, rootDockerfile, startE2e } from '../test/e2e/harness.ts';
@@ -18,7 +19,7 @@ import { pullRequestEvent } from '../test/e2e/payloads.ts';
 import type { DeliveryAnswer } from '../test/e2e/deliver.ts';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '200' }, seconds: { type: 'string', default: '8' }, 'write-limit': { type: 'string' } } });
-const writeLimit = values['write-limit'] === undefined ? undefined : readWriteLimits({ DOCKYARD_GITHUB_WRITE_LIMITS: values['write-limit'] })[0];
+const writeLimit = values['write-limit'] === undefined ? undefined : readAppEnv({ DOCKYARD_GITHUB_WRITE_LIMITS: values['write-limit'] }).DOCKYARD_GITHUB_WRITE_LIMITS?.[0];
 const count = Number(values.deliveries);
 const spreadMs = Number(values.seconds) * 1000;
 const targets = { answerP99Ms: 100, visibleP95Ms: 1000 };
@@ -80,7 +81,7 @@ try {
   });
   const writes = github.requests.filter((request) => request.method !== 'GET' && !request.path.includes('/access_tokens') && request.at >= started - github.started);
   const writeSpan = writes.length > 1 ? ((writes.at(-1)?.at ?? 0) - (writes[0]?.at ?? 0)) / 1000 : 0;
-  const limits = readWriteLimits(app.env);
+  const limits = writeLimitsFor(readAppEnv(app.env));
   console.log(
     `GitHub write limits the app keeps: ${limits.length === 0 ? 'none (GHE_HOST set: rate limits are off by default on GitHub Enterprise Server)' : limits.map((limit) => `${limit.count} per ${limit.windowMs / 1000} s`).join(', ')}`,
   );

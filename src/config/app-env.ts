@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Mirror } from '../adapters/docker/types.ts';
+import type { WriteLimit } from '../adapters/github/write-pacing.ts';
 import { UserError } from '../errors.ts';
 
 const mirrorList = z
@@ -17,6 +18,29 @@ const mirrorList = z
       mirrors.push({ from, to: to.replace(/\/+$/, '') });
     }
     return mirrors;
+  });
+
+const windows: Record<string, number> = { s: 1_000, min: 60_000, h: 3_600_000 };
+
+/** `80/min,500/h` as limits, `none` as no limit, unset (or empty) as undefined: the default applies. */
+const writeLimitList = z
+  .string()
+  .default('')
+  .transform((text, context): WriteLimit[] | undefined => {
+    const trimmed = text.trim();
+    if (trimmed === '') return undefined;
+    if (trimmed === 'none') return [];
+    const limits: WriteLimit[] = [];
+    for (const part of trimmed.split(',').map((entry) => entry.trim())) {
+      const match = /^(\d+)\s*\/\s*(s|min|h)$/.exec(part);
+      const count = Number(match?.[1]);
+      if (!match || !(count > 0)) {
+        context.addIssue({ code: 'custom', message: `"${part}" is not <count>/<s|min|h> with a count above 0; write e.g. 80/min,500/h, or none to send writes unpaced` });
+        continue;
+      }
+      limits.push({ count, windowMs: windows[match[2] ?? ''] ?? 0 });
+    }
+    return limits;
   });
 
 /** The app's own settings, from its environment: infrastructure, never from a repository. */
@@ -41,6 +65,10 @@ const appEnvSchema = z.object({
   DOCKYARD_ECR_ENDPOINT: z.string().url().optional(),
   /** The operator's settings file (registries, Jenkins controllers, grants); unset, Dockyard publishes nowhere. */
   DOCKYARD_OPERATOR_CONFIG: z.string().min(1).optional(),
+  /** GitHub writes per installation (`80/min,500/h`, `none`); unset, see `writeLimitsFor`. */
+  DOCKYARD_GITHUB_WRITE_LIMITS: writeLimitList,
+  /** GitHub Enterprise Server's host (Probot's setting), which decides the default write limits. */
+  GHE_HOST: z.string().optional(),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
 import { getTransformStream } from '@probot/pino';
 import { pino, type Logger } from 'pino';
+import { withDotEnv } from '../config/dot-env.ts';
 import { redact, redactedMarker } from '../logging/secrets.ts';
 
 // Request fields Probot's access log (pino-http) would write as they arrived: it serializes the request
@@ -26,7 +24,7 @@ export function redactLogLine(line: string): string {
  * request URLs lose a served document's capability and requests lose their credential headers, in the
  * JSON record as in the message.
  */
-export async function redactingLog(env: NodeJS.ProcessEnv = { ...process.env, ...dotEnv() }): Promise<Logger> {
+export async function redactingLog(env: NodeJS.ProcessEnv = withDotEnv()): Promise<Logger> {
   const logFormat = env['LOG_FORMAT'] ? (env['LOG_FORMAT'] === 'pretty' ? 'pretty' : 'json') : env['NODE_ENV'] === 'production' ? 'json' : 'pretty';
   const transform = await getTransformStream({
     logFormat,
@@ -44,14 +42,4 @@ export async function redactingLog(env: NodeJS.ProcessEnv = { ...process.env, ..
     },
     transform,
   );
-}
-
-/** The variables of `.env` in the working directory, which Probot's `run()` loads over the environment. */
-function dotEnv(): NodeJS.ProcessEnv {
-  try {
-    return parseEnv(readFileSync(path.join(process.cwd(), '.env'), 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
 }

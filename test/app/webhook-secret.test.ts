@@ -10,12 +10,12 @@ const root = path.resolve(import.meta.dirname, '../..');
 const start = path.join(root, 'src/start.ts');
 
 /** Starts the app the way the README does (`node src/start.ts`), as a real process, and waits for it to end (or not). */
-async function startApp(env: Record<string, string>) {
+async function startApp(env: Record<string, string>, cwd = root) {
   const dir = mkdtempSync(path.join(tmpdir(), 'dockyard-start-'));
   const key = path.join(dir, 'app.pem');
   writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }));
   return execa(process.execPath, [start], {
-    cwd: root,
+    cwd,
     env: { APP_ID: '1', PRIVATE_KEY_PATH: key, PORT: '0', DOCKYARD_STATE_DIR: path.join(dir, 'state'), LOG_LEVEL: 'warn', ...env },
     extendEnv: false,
     reject: false,
@@ -47,6 +47,15 @@ describe('the app refuses write limits it cannot read', () => {
     expect(result.exitCode).toBe(1);
     expect(result.all).toContain('DOCKYARD_GITHUB_WRITE_LIMITS: "80 a minute" is not <count>/<s|min|h>');
     expect(result.all).not.toMatch(/\n\s+at /);
+  });
+
+  it('reads them from .env too, as Probot loads it over the environment', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dockyard-dotenv-'));
+    writeFileSync(path.join(dir, '.env'), 'DOCKYARD_GITHUB_WRITE_LIMITS=80 a minute\n');
+    const result = await startApp({ PATH: process.env.PATH ?? '', WEBHOOK_SECRET: 'a-long-random-secret-for-this-test' }, dir);
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(1);
+    expect(result.all).toContain('DOCKYARD_GITHUB_WRITE_LIMITS: "80 a minute" is not <count>/<s|min|h>');
   });
 });
 

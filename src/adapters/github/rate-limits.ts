@@ -1,5 +1,5 @@
 import { ProbotOctokit } from 'probot';
-import { WritePacer } from './write-pacing.ts';
+import type { WritePacer } from './write-pacing.ts';
 
 /** Times one request is retried after rate-limit answers before its error is thrown (and the job retried). */
 export const rateLimitRetries = 10;
@@ -11,11 +11,6 @@ interface LimitedRequest {
 
 interface LoggingOctokit {
   log: { warn(message: string): void };
-}
-
-interface RequestOptions {
-  method?: string;
-  url?: string;
 }
 
 /**
@@ -31,16 +26,6 @@ const checkRunCreation = /^\/repos\/[^/]+\/[^/]+\/check-runs$/;
 
 /** Requests that make an installation token: not writes to a repository (the plugin's `isAuthRequest`). */
 const tokenRequest = /^\/(?:app\/installations\/[^/]+\/access_tokens|applications\/[^/]+\/token(?:\/scoped)?|login\/oauth\/access_token)$/;
-
-function pathOf(options: RequestOptions): string {
-  return new URL(options.url ?? '/', 'http://github.test').pathname;
-}
-
-/** Whether a request creates or changes something on GitHub (what the secondary limits count). */
-export function isWrite(options: RequestOptions): boolean {
-  const method = (options.method ?? 'GET').toUpperCase();
-  return method !== 'GET' && method !== 'HEAD' && !tokenRequest.test(pathOf(options));
-}
 
 /** Which budget a client's writes count against: its installation's, or the app's own. */
 function budgetKey(options: Record<string, unknown>): string {
@@ -61,9 +46,13 @@ function budgetKey(options: Record<string, unknown>): string {
 export function dockyardOctokit(pacer: WritePacer): typeof ProbotOctokit {
   const pacedWrites = (octokit: Pick<InstanceType<typeof ProbotOctokit>, 'hook'>, options: Record<string, unknown>) => {
     const key = budgetKey(options);
-    octokit.hook.wrap('request', (request, endpoint) =>
-      isWrite(endpoint) ? pacer.schedule(key, endpoint.method === 'POST' && checkRunCreation.test(pathOf(endpoint)), async () => request(endpoint)) : request(endpoint),
-    );
+    octokit.hook.wrap('request', async (request, endpoint) => {
+      // A write is what creates or changes something on GitHub: what the secondary limits count.
+      const method = endpoint.method.toUpperCase();
+      const path = new URL(endpoint.url, 'http://github.test').pathname;
+      if (method === 'GET' || method === 'HEAD' || tokenRequest.test(path)) return request(endpoint);
+      return pacer.schedule(key, method === 'POST' && checkRunCreation.test(path), async () => request(endpoint));
+    });
   };
   return ProbotOctokit.plugin(pacedWrites).defaults((options: Record<string, unknown>) => {
     const key = budgetKey(options);

@@ -1,5 +1,3 @@
-import { UserError } from '../../errors.ts';
-
 /** At most `count` writes start in any `windowMs` milliseconds. */
 export interface WriteLimit {
   count: number;
@@ -16,29 +14,15 @@ export const githubComWriteLimits: readonly WriteLimit[] = [
   { count: 500, windowMs: 3_600_000 },
 ];
 
-const units: Record<string, number> = { s: 1_000, sec: 1_000, min: 60_000, h: 3_600_000 };
-
 /**
- * The write limits Dockyard keeps to, from `DOCKYARD_GITHUB_WRITE_LIMITS` (`80/min,500/h`, or `none`).
- * Unset: GitHub.com's documented limits, or none on GitHub Enterprise Server (`GHE_HOST`), where
- * "rate limits are disabled by default" (docs.github.com/enterprise-server@3.18/rest/using-the-rest-api/rate-limits-for-the-rest-api)
- * and the site administrator's limits, when set, are the ones to give here. Either way, a rate-limit
- * answer is waited out and the request retried.
+ * The write limits Dockyard keeps to: the operator's (`DOCKYARD_GITHUB_WRITE_LIMITS`), else GitHub.com's
+ * documented ones, or none on GitHub Enterprise Server (`GHE_HOST`), where "rate limits are disabled by
+ * default" (docs.github.com/enterprise-server@3.18/rest/using-the-rest-api/rate-limits-for-the-rest-api)
+ * and the site administrator's limits, when set, are the ones to give. Either way, a rate-limit answer
+ * is waited out and the request retried.
  */
-export function readWriteLimits(env: NodeJS.ProcessEnv): WriteLimit[] {
-  const text = env['DOCKYARD_GITHUB_WRITE_LIMITS']?.trim();
-  if (text === undefined || text === '') return env['GHE_HOST'] ? [] : [...githubComWriteLimits];
-  if (text === 'none') return [];
-  return text.split(',').map((part) => {
-    const match = /^(\d+)\s*\/\s*(s|sec|min|h)$/.exec(part.trim());
-    const count = Number(match?.[1]);
-    if (!match || !(count > 0)) {
-      throw new UserError(
-        `Invalid environment: DOCKYARD_GITHUB_WRITE_LIMITS: "${part.trim()}" is not <count>/<s|min|h> with a count above 0; write e.g. 80/min,500/h, or none to send writes unpaced`,
-      );
-    }
-    return { count, windowMs: (units[match[2] ?? ''] ?? 0) };
-  });
+export function writeLimitsFor(env: { DOCKYARD_GITHUB_WRITE_LIMITS?: readonly WriteLimit[] | undefined; GHE_HOST?: string | undefined }): readonly WriteLimit[] {
+  return env.DOCKYARD_GITHUB_WRITE_LIMITS ?? (env.GHE_HOST ? [] : githubComWriteLimits);
 }
 
 interface Waiting {
@@ -77,11 +61,6 @@ export class WritePacer {
     this.#limits = limits;
     this.#keep = Math.max(0, ...limits.map((limit) => limit.count));
     this.#now = now;
-  }
-
-  /** Whether any limit applies: without one, writes are only held by `pause`. */
-  get limits(): readonly WriteLimit[] {
-    return this.#limits;
   }
 
   /** Writes waiting for room, across installations (for /metrics). */
