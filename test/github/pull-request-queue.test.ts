@@ -85,6 +85,26 @@ function mockCheckReads(sha: string, pythonDockerfile = python, changed = ['imag
   mockCatalogTree(github, sha, { 'base/Dockerfile': base, 'python/Dockerfile': pythonDockerfile });
 }
 
+type CheckRunUpdate = { status?: string; conclusion?: string; output?: { title: string; summary: string; annotations?: { title: string }[] } };
+
+/**
+ * Delivers head A of pull request 2 once and lets the queue check it, `reads` mocking what the check reads
+ * besides the check run and the comment; returns the check run's updates and the comments posted.
+ */
+async function checkOnce(app: { probot: Probot; queue: JobQueue }, reads: () => unknown): Promise<{ updates: CheckRunUpdate[]; comments: { body: string }[] }> {
+  mockInstallationToken(github);
+  mockQueuedCheckRun(shaA, 42);
+  const updates = bodies<CheckRunUpdate>('PATCH', '/check-runs/42');
+  github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
+  await reads();
+  mockComments(github, 2, []);
+  const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
+  github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
+  await receive(app.probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
+  await app.queue.idle();
+  return { updates, comments };
+}
+
 describe('recording pull request checks', () => {
   it('makes one check run and one job of the same delivery received ten times', async () => {
     const { probot, queue, store } = await startApp();
@@ -208,18 +228,9 @@ describe('degrading instead of dropping', () => {
   });
 
   it('reports the policy findings and the ECR failure when ECR is unreachable, and retries the job', async () => {
-    const { probot, queue, store } = await startApp({}, ecrDown);
-    mockInstallationToken(github);
-    mockQueuedCheckRun(shaA, 42);
-    const updates = bodies<{ status?: string; conclusion?: string; output?: { title: string; summary: string; annotations?: { title: string }[] } }>('PATCH', '/check-runs/42');
-    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
-    mockCheckReads(shaA, badPython);
-    mockComments(github, 2, []);
-    const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
-    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
-
-    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
-    await queue.idle();
+    const app = await startApp({}, ecrDown);
+    const { updates, comments } = await checkOnce(app, () => mockCheckReads(shaA, badPython));
+    const { store } = app;
 
     const completed = updates[1];
     expect(completed?.conclusion).toBe('failure');
@@ -236,35 +247,16 @@ describe('degrading instead of dropping', () => {
   });
 
   it('is neutral, not failing, when the policy passes and only ECR failed', async () => {
-    const { probot, queue } = await startApp({}, ecrDown);
-    mockInstallationToken(github);
-    mockQueuedCheckRun(shaA, 42);
-    const updates = bodies<{ conclusion?: string; output?: { title: string } }>('PATCH', '/check-runs/42');
-    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
-    mockCheckReads(shaA);
-    mockComments(github, 2, []);
-    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
-
-    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
-    await queue.idle();
+    const { updates } = await checkOnce(await startApp({}, ecrDown), () => mockCheckReads(shaA));
 
     expect(updates[1]).toMatchObject({ conclusion: 'neutral', output: { title: 'Dockyard: policy and lint passed; not built or scanned: ECR could not be reached' } });
   });
 
   it('reports a config the pull request breaks as a finding, while judging it by the default branch\'s', async () => {
-    const { probot, queue } = await startApp();
-    mockInstallationToken(github);
-    mockQueuedCheckRun(shaA, 42);
-    const updates = bodies<{ conclusion?: string; output?: { title: string; annotations?: object[] } }>('PATCH', '/check-runs/42');
-    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
-    mockCheckReads(shaA, python, ['.github/dockyard.yml', 'images/python/Dockerfile']);
-    mockFile(github, '.github/dockyard.yml', shaA, `${config}lint:\n  failureThreshold: loud\n`);
-    mockComments(github, 2, []);
-    const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
-    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
-
-    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
-    await queue.idle();
+    const { updates, comments } = await checkOnce(await startApp(), () => {
+      mockCheckReads(shaA, python, ['.github/dockyard.yml', 'images/python/Dockerfile']);
+      mockFile(github, '.github/dockyard.yml', shaA, `${config}lint:\n  failureThreshold: loud\n`);
+    });
 
     expect(updates[1]?.conclusion).toBe('failure');
     expect(updates[1]?.output?.title).toBe('Dockyard: 1 finding must be fixed');
@@ -351,24 +343,16 @@ describe('degrading instead of dropping, against real parts that do not answer',
   });
 
   it.each(failures)('when $part does not answer, reports policy and lint, says what failed and what to do, and retries', { timeout: 180_000 }, async (failure) => {
-    const { probot, queue, store } = await startApp({}, (opened) => failure.deps(dir, opened));
-    mockInstallationToken(github);
-    mockQueuedCheckRun(shaA, 42);
-    const updates = bodies<{ status?: string; conclusion?: string; output?: { title: string; summary: string } }>('PATCH', '/check-runs/42');
-    github.patch(`${repoPath}/check-runs/42`).times(2).reply(200, {});
-    // The root image changes: it builds FROM the approved upstream, pulled first, and python FROM it.
-    const configText = failure.registry ? dockyardYml(failure.registry) : config;
-    mockCheckReads(shaA, python, ['images/base/Dockerfile'], configText);
-    if (failure.builds) {
-      mockFile(github, '.trivyignore', 'master', null);
-      await new FakeRepository(shaA, { '.github/dockyard.yml': configText, 'images/base/Dockerfile': base, 'images/python/Dockerfile': python }).mockTarball(github);
-    }
-    mockComments(github, 2, []);
-    const comments = bodies<{ body: string }>('POST', '/issues/2/comments');
-    github.post(`${repoPath}/issues/2/comments`).reply(201, { id: 8 });
-
-    await receive(probot, 'push-a', synchronize(shaA, '2026-01-01T10:00:00Z'));
-    await queue.idle();
+    const app = await startApp({}, (opened) => failure.deps(dir, opened));
+    const { updates, comments } = await checkOnce(app, async () => {
+      // The root image changes: it builds FROM the approved upstream, pulled first, and python FROM it.
+      const configText = failure.registry ? dockyardYml(failure.registry) : config;
+      mockCheckReads(shaA, python, ['images/base/Dockerfile'], configText);
+      if (failure.builds) {
+        mockFile(github, '.trivyignore', 'master', null);
+        await new FakeRepository(shaA, { '.github/dockyard.yml': configText, 'images/base/Dockerfile': base, 'images/python/Dockerfile': python }).mockTarball(github);
+      }
+    });
 
     const completed = updates[1];
     expect(completed).toMatchObject({ conclusion: 'neutral', output: { title: failure.title } });
@@ -376,7 +360,7 @@ describe('degrading instead of dropping, against real parts that do not answer',
     expect(completed?.output?.summary).toContain(failure.message);
     expect(comments[0]?.body).toContain(failure.warning);
     expect(comments[0]?.body).toContain('| base (changed) |');
-    const [job] = store.jobs();
+    const [job] = app.store.jobs();
     expect([job?.state, job?.attempts]).toEqual(['retrying', 1]);
     expect(job?.lastError).toContain(failure.message);
   });
