@@ -13,6 +13,7 @@ import { startApp, type AppProcess } from './app-process.ts';
 import { deliver, type DeliveryAnswer } from './deliver.ts';
 import { startEcrFront, type EcrFront } from './ecr-front.ts';
 import { FakeGitHub, type FakeRepo } from './fake-github/fake-github.ts';
+import { grantedDockyardYml } from '../mocks/repository-fixtures.ts';
 
 const run = promisify(execFile);
 const stateDir = process.env['DOCKYARD_CI_STATE'] || '/tmp/dockyard-ci';
@@ -167,19 +168,7 @@ export async function cascUrl(e2e: E2e, cloud: string): Promise<string> {
 
 /** `.github/dockyard.yml` for the test repository: the granted registry and prefix, the stand-in approved with a pin. */
 export function dockyardConfig(e2e: E2e, ...more: string[]): string {
-  return [
-    'catalog: images',
-    'registry: main',
-    `prefix: ${e2e.prefix}`,
-    'parents:',
-    '  approved:',
-    '    - pattern: docker.io/jenkins/inbound-agent',
-    '      requireDigest: true',
-    'scan:',
-    '  failOn: [CRITICAL]',
-    ...more,
-    '',
-  ].join('\n');
+  return grantedDockyardYml(e2e.prefix, ...more);
 }
 
 /** A catalog image FROM another catalog image, through the registry build arg, without a tag. */

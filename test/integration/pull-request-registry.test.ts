@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mockComments, repoPath } from '../mocks/github-api.ts';
 import { capture, contents, FakeRepository, mockPublishRequests, payload, pushEvent, type Harness, useHarness } from './harness.ts';
+import { grantedDockyardYml } from '../mocks/repository-fixtures.ts';
 
 const harness = useHarness();
 
@@ -11,18 +12,7 @@ const merged = 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3';
 /** The repository's config choosing the operator's registry by its name, `main`, not by its host. */
 function files(h: Harness, withPython: boolean): Record<string, string> {
   const result: Record<string, string> = {
-    '.github/dockyard.yml': [
-      'catalog: images',
-      'registry: main',
-      `prefix: ${h.prefix}`,
-      'parents:',
-      '  approved:',
-      '    - pattern: docker.io/jenkins/inbound-agent',
-      '      requireDigest: true',
-      'scan:',
-      '  failOn: [CRITICAL]',
-      '',
-    ].join('\n'),
+    '.github/dockyard.yml': grantedDockyardYml(h.prefix),
     '.trivyignore': 'CVE-2099-0001\n',
     'images/base/Dockerfile': `FROM ${h.upstream}\nUSER root\nRUN echo base > /etc/agent-base\nUSER jenkins\n`,
   };

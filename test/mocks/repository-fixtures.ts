@@ -9,6 +9,26 @@ export function dockyardYml(registry = ecrHost): string {
   return ['catalog: images', `registry: ${registry}`, 'prefix: jenkins-agents', 'parents:', '  approved:', '    - pattern: docker.io/jenkins/inbound-agent', '      requireDigest: true', ''].join('\n');
 }
 
+/**
+ * A `.github/dockyard.yml` for a repository the operator granted the registry `main` and `prefix`: the
+ * upstream approved with a pin, failing on critical vulnerabilities, then `more` lines.
+ */
+export function grantedDockyardYml(prefix: string, ...more: string[]): string {
+  return [
+    'catalog: images',
+    'registry: main',
+    `prefix: ${prefix}`,
+    'parents:',
+    '  approved:',
+    '    - pattern: docker.io/jenkins/inbound-agent',
+    '      requireDigest: true',
+    'scan:',
+    '  failOn: [CRITICAL]',
+    ...more,
+    '',
+  ].join('\n');
+}
+
 /** The catalog's root image, FROM the upstream. */
 export const base = `FROM ${upstream}\nUSER jenkins\n`;
 
